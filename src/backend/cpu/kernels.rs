@@ -1,0 +1,192 @@
+//! Typed CPU kernels, generic over the element type; `mod.rs` picks the type from the storage.
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2, LinalgScalar, ShapeBuilder};
+use num_traits::Float;
+
+use super::scalar::{Arith, Ordered, Scalar};
+use super::strided::{copy_into, for_each_run, map1, map2};
+use crate::backend::{BinaryOp, CmpOp, UnaryOp};
+use crate::error::{Error, Result};
+use crate::shape::{Layout, contiguous_strides, numel};
+
+/// sqrt(2 / pi), the constant of GELU's tanh approximation.
+const GELU_C: f64 = 0.797_884_560_802_865_4;
+const GELU_A: f64 = 0.044_715;
+
+/// A real floating-point unary op over a view.
+pub(super) fn float_unary<T: Float + Scalar>(v: &[T], layout: &Layout, op: UnaryOp) -> Vec<T> {
+    let (zero, one, half) = (T::zero(), T::one(), T::from_f64(0.5));
+    let (c, a) = (T::from_f64(GELU_C), T::from_f64(GELU_A));
+    match op {
+        UnaryOp::Neg => map1(v, layout, |x| -x),
+        UnaryOp::Exp => map1(v, layout, T::exp),
+        UnaryOp::Log => map1(v, layout, T::ln),
+        UnaryOp::Sqrt => map1(v, layout, T::sqrt),
+        UnaryOp::Abs => map1(v, layout, T::abs),
+        UnaryOp::Tanh => map1(v, layout, T::tanh),
+        // Written per sign so that exp never overflows.
+        UnaryOp::Sigmoid => map1(v, layout, |x| {
+            if x >= zero {
+                one / (one + (-x).exp())
+            } else {
+                let e = x.exp();
+                e / (one + e)
+            }
+        }),
+        // `x < 0` rather than `max` so that NaN stays NaN.
+        UnaryOp::Relu => map1(v, layout, |x| if x < zero { zero } else { x }),
+        UnaryOp::Gelu => map1(v, layout, |x| half * x * (one + (c * (x + a * x * x * x)).tanh())),
+        UnaryOp::GeluGrad => map1(v, layout, |x| {
+            let t = (c * (x + a * x * x * x)).tanh();
+            let three = T::from_f64(3.0);
+            half * (one + t) + half * x * (one - t * t) * c * (one + three * a * x * x)
+        }),
+        UnaryOp::Sign => map1(v, layout, |x| {
+            if x > zero {
+                one
+            } else if x < zero {
+                -one
+            } else {
+                x
+            }
+        }),
+        UnaryOp::Step => map1(v, layout, |x| if x > zero { one } else { zero }),
+        UnaryOp::Powf(p) => {
+            let p = T::from_f64(p);
+            map1(v, layout, |x| x.powf(p))
+        }
+    }
+}
+
+/// Elementwise arithmetic of two views of one shape.
+pub(super) fn arith<T: Arith>(op: BinaryOp, a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Result<Vec<T>> {
+    if op == BinaryOp::Div && T::DTYPE.is_integral() && map1(b, lb, |x| x == T::ZERO).contains(&true) {
+        return Err(Error::InvalidArgument {
+            op: "div",
+            message: format!("integer division by zero in a {} tensor", T::DTYPE),
+        });
+    }
+    Ok(match op {
+        BinaryOp::Add => map2(a, la, b, lb, T::add),
+        BinaryOp::Sub => map2(a, la, b, lb, T::sub),
+        BinaryOp::Mul => map2(a, la, b, lb, T::mul),
+        BinaryOp::Div => map2(a, la, b, lb, T::div),
+    })
+}
+
+/// Elementwise comparison of two views of one shape.
+pub(super) fn compare<T: Scalar + PartialOrd>(op: CmpOp, a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<bool> {
+    match op {
+        CmpOp::Eq => map2(a, la, b, lb, |x, y| x == y),
+        CmpOp::Lt => map2(a, la, b, lb, |x, y| x < y),
+        CmpOp::Gt => map2(a, la, b, lb, |x, y| x > y),
+    }
+}
+
+/// Folds a view over `axes` into a C-order buffer of the kept shape (reduced axes of length 1).
+/// `fold_run` folds one contiguous run into an accumulator; `step` folds one element.
+pub(super) fn reduce<T: Copy, A: Copy>(
+    src: &[T],
+    layout: &Layout,
+    axes: &[usize],
+    init: A,
+    step: impl Fn(A, T) -> A,
+    fold_run: impl Fn(A, &[T]) -> A,
+) -> Vec<A> {
+    let mut out_shape = layout.shape.clone();
+    axes.iter().for_each(|&a| out_shape[a] = 1);
+    let mut out_strides = contiguous_strides(&out_shape);
+    axes.iter().for_each(|&a| out_strides[a] = 0);
+    let mut out = vec![init; numel(&out_shape)];
+    let strides = [layout.strides.as_slice(), out_strides.as_slice()];
+    for_each_run(&layout.shape, strides, [layout.offset, 0], |[s, o], len, steps| match steps {
+        [1, 0] => out[o] = fold_run(out[o], &src[s..s + len]),
+        [ss, 0] => out[o] = (0..len).fold(out[o], |acc, k| step(acc, src[s + k * ss])),
+        [ss, os] => (0..len).for_each(|k| out[o + k * os] = step(out[o + k * os], src[s + k * ss])),
+    });
+    out
+}
+
+/// Sum of a contiguous run in eight interleaved lanes: vectorises, and rounds less than a serial sum.
+pub(super) fn sum_run<T: Arith>(acc: T, xs: &[T]) -> T {
+    let mut lanes = [T::ZERO; 8];
+    let chunks = xs.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &x) in lanes.iter_mut().zip(chunk) {
+            *lane = lane.add(x);
+        }
+    }
+    lanes.iter().chain(rest).fold(acc, |a, &x| a.add(x))
+}
+
+/// Index of the first maximum along `axis` (NaN counts as the maximum), for each kept position.
+pub(super) fn argmax<T: Ordered>(src: &[T], layout: &Layout, axis: usize) -> Vec<i64> {
+    let (len, step) = (layout.shape[axis], layout.strides[axis]);
+    let mut kept = layout.clone();
+    kept.shape[axis] = 1;
+    let mut out = Vec::with_capacity(kept.numel());
+    for_each_run(&kept.shape, [&kept.strides], [kept.offset], |[s], n, [st]| {
+        out.extend((0..n).map(|r| {
+            let base = s + r * st;
+            let (mut best, mut best_index) = (src[base], 0);
+            for i in 1..len {
+                let x = src[base + i * step];
+                if !best.is_nan() && (x > best || x.is_nan()) {
+                    (best, best_index) = (x, i);
+                }
+            }
+            best_index as i64
+        }));
+    });
+    out
+}
+
+/// A `[m, n]` matrix view at `offset`, or `None` when its strides alias (a broadcast matrix).
+fn matrix<T>(data: &[T], offset: usize, (m, n): (usize, usize), (sm, sn): (usize, usize)) -> Option<ArrayView2<'_, T>> {
+    ArrayView2::from_shape((m, n).strides((sm, sn)), data.get(offset..)?).ok()
+}
+
+/// Batched matrix product of `[b, m, k]` and `[b, k, n]` views, through ndarray's GEMM (which takes
+/// transposed views as they are, without a copy).
+pub(super) fn matmul<T: LinalgScalar + Scalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Result<Vec<T>> {
+    let (batch, m, k, n) = (la.shape[0], la.shape[1], la.shape[2], lb.shape[2]);
+    let mut out = vec![T::zero(); batch * m * n];
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let gemm_layout = |l: &Layout| (l.strides[1], l.strides[2]);
+    for (i, c) in out.chunks_mut(m * n).enumerate() {
+        let lhs = matrix(a, la.offset + i * la.strides[0], (m, k), gemm_layout(la));
+        let rhs = matrix(b, lb.offset + i * lb.strides[0], (k, n), gemm_layout(lb));
+        let mut c = ArrayViewMut2::from_shape((m, n), c).map_err(|e| Error::Internal(e.to_string()))?;
+        match (lhs, rhs) {
+            (Some(lhs), Some(rhs)) => general_mat_mul(T::one(), &lhs, &rhs, T::zero(), &mut c),
+            _ => return Err(Error::Internal("matmul operand with aliasing strides".into())),
+        }
+    }
+    Ok(out)
+}
+
+/// Converts a view elementwise from `S` to `D`, like a C cast (integers never pass through f64).
+pub(super) fn cast<S: Scalar, D: Scalar>(v: &[S], layout: &Layout) -> Vec<D> {
+    if S::DTYPE.is_integral() && D::DTYPE.is_integral() {
+        map1(v, layout, |x| D::from_i64(x.to_i64()))
+    } else {
+        map1(v, layout, |x| D::from_f64(x.to_f64()))
+    }
+}
+
+/// Concatenates views along `axis` into a C-order buffer of `out_shape`.
+pub(super) fn cat<T: Scalar>(parts: &[(&[T], &Layout)], axis: usize, out_shape: &[usize]) -> Vec<T> {
+    let whole = Layout::contiguous(out_shape);
+    let mut out = vec![T::from_f64(0.0); whole.numel()];
+    let mut start = 0;
+    for &(src, layout) in parts {
+        let len = layout.shape[axis];
+        copy_into(&mut out, &whole.narrow(axis, start, len), src, layout);
+        start += len;
+    }
+    out
+}

@@ -1,0 +1,295 @@
+//! The CPU backend: one `Vec` per dtype, kernels over strided views. It is both the fallback
+//! device and the numerical reference the GPU is tested against.
+
+mod kernels;
+mod scalar;
+mod strided;
+
+use half::{bf16, f16};
+use ndarray::{ArrayD, IxDyn};
+use num_complex::Complex32;
+
+use self::scalar::{Arith, Ordered, Scalar};
+use super::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::dtype::{DType, Element};
+use crate::error::{Error, Result};
+use crate::export::DynArray;
+use crate::shape::Layout;
+
+/// A tensor's elements in host memory.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum CpuStorage {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    F16(Vec<f16>),
+    BF16(Vec<bf16>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    U8(Vec<u8>),
+    Bool(Vec<bool>),
+    C64(Vec<Complex32>),
+}
+
+/// `match` over the storage's variants (`all`, or the listed ones with a fallback arm), binding
+/// each one's `Vec` to `$v`. The body is compiled once per variant, with its element type.
+macro_rules! match_storage {
+    ($s:expr, all, $v:ident => $body:expr) => {
+        match $s {
+            CpuStorage::F32($v) => $body,
+            CpuStorage::F64($v) => $body,
+            CpuStorage::F16($v) => $body,
+            CpuStorage::BF16($v) => $body,
+            CpuStorage::I32($v) => $body,
+            CpuStorage::I64($v) => $body,
+            CpuStorage::U8($v) => $body,
+            CpuStorage::Bool($v) => $body,
+            CpuStorage::C64($v) => $body,
+        }
+    };
+    ($s:expr, [$($V:ident),*], $v:ident => $body:expr, _ => $other:expr) => {
+        match $s {
+            $(CpuStorage::$V($v) => $body,)*
+            _ => $other,
+        }
+    };
+}
+
+/// `match` over pairs of storages of the same listed variant, binding their `Vec`s.
+macro_rules! match_pair {
+    (($a:expr, $b:expr), [$($V:ident),*], ($x:ident, $y:ident) => $body:expr, _ => $other:expr) => {
+        match ($a, $b) {
+            $((CpuStorage::$V($x), CpuStorage::$V($y)) => $body,)*
+            _ => $other,
+        }
+    };
+}
+
+/// Runs `$body` with `$T` naming the element type of `$dtype`.
+macro_rules! with_dtype {
+    ($dtype:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            DType::F32 => { type $T = f32; $body }
+            DType::F64 => { type $T = f64; $body }
+            DType::F16 => { type $T = f16; $body }
+            DType::BF16 => { type $T = bf16; $body }
+            DType::I32 => { type $T = i32; $body }
+            DType::I64 => { type $T = i64; $body }
+            DType::U8 => { type $T = u8; $body }
+            DType::Bool => { type $T = bool; $body }
+            DType::C64 => { type $T = Complex32; $body }
+        }
+    };
+}
+
+fn unsupported(op: &'static str, dtype: DType, hint: &'static str) -> Error {
+    Error::UnsupportedDType { op, dtype, hint }
+}
+
+const TO_FLOAT: &str = "convert it first with .to_dtype(DType::F32)";
+
+/// The elements of an owned array in C order, without a copy when they already are.
+fn into_c_order_vec<T: Clone>(array: ArrayD<T>) -> Vec<T> {
+    if !array.is_standard_layout() {
+        return array.iter().cloned().collect();
+    }
+    let len = array.len();
+    let (mut values, offset) = array.into_raw_vec_and_offset();
+    values.drain(..offset.unwrap_or(0));
+    values.truncate(len);
+    values
+}
+
+impl CpuStorage {
+    pub fn from_f64s(values: &[f64], dtype: DType) -> CpuStorage {
+        with_dtype!(dtype, T => T::wrap(values.iter().map(|&v| T::from_f64(v)).collect()))
+    }
+
+    pub fn full(n: usize, value: f64, dtype: DType) -> CpuStorage {
+        with_dtype!(dtype, T => T::wrap(vec![T::from_f64(value); n]))
+    }
+
+    pub fn from_dyn_array(array: DynArray) -> CpuStorage {
+        match array {
+            DynArray::F32(a) => CpuStorage::F32(into_c_order_vec(a)),
+            DynArray::F64(a) => CpuStorage::F64(into_c_order_vec(a)),
+            DynArray::F16(a) => CpuStorage::F16(into_c_order_vec(a)),
+            DynArray::BF16(a) => CpuStorage::BF16(into_c_order_vec(a)),
+            DynArray::I32(a) => CpuStorage::I32(into_c_order_vec(a)),
+            DynArray::I64(a) => CpuStorage::I64(into_c_order_vec(a)),
+            DynArray::U8(a) => CpuStorage::U8(into_c_order_vec(a)),
+            DynArray::Bool(a) => CpuStorage::Bool(into_c_order_vec(a)),
+            DynArray::C64(a) => CpuStorage::C64(into_c_order_vec(a)),
+        }
+    }
+
+    /// The whole (contiguous) buffer converted to `dtype`.
+    fn cast_all(&self, dtype: DType) -> Result<CpuStorage> {
+        let len = match_storage!(self, all, v => v.len());
+        self.to_dtype(&Layout::contiguous(&[len]), dtype)
+    }
+
+    /// A half-precision view computed in f32: upcast, run `f` on the C-order copy, cast back.
+    fn via_f32(&self, layout: &Layout, f: impl FnOnce(&CpuStorage, &Layout) -> Result<CpuStorage>) -> Result<CpuStorage> {
+        let wide = self.to_dtype(layout, DType::F32)?;
+        f(&wide, &Layout::contiguous(&layout.shape))?.cast_all(self.dtype())
+    }
+}
+
+impl Backend for CpuStorage {
+    fn dtype(&self) -> DType {
+        match_storage!(self, all, v => element_dtype(v))
+    }
+
+    fn unary(&self, op: UnaryOp, layout: &Layout) -> Result<Self> {
+        use UnaryOp::{Abs, Neg};
+        match self {
+            CpuStorage::F32(v) => Ok(CpuStorage::F32(kernels::float_unary(v, layout, op))),
+            CpuStorage::F64(v) => Ok(CpuStorage::F64(kernels::float_unary(v, layout, op))),
+            CpuStorage::F16(_) | CpuStorage::BF16(_) => self.via_f32(layout, |s, l| s.unary(op, l)),
+            CpuStorage::I32(v) if op == Neg => Ok(CpuStorage::I32(strided::map1(v, layout, i32::wrapping_neg))),
+            CpuStorage::I64(v) if op == Neg => Ok(CpuStorage::I64(strided::map1(v, layout, i64::wrapping_neg))),
+            CpuStorage::I32(v) if op == Abs => Ok(CpuStorage::I32(strided::map1(v, layout, i32::wrapping_abs))),
+            CpuStorage::I64(v) if op == Abs => Ok(CpuStorage::I64(strided::map1(v, layout, i64::wrapping_abs))),
+            CpuStorage::C64(v) if op == Neg => Ok(CpuStorage::C64(strided::map1(v, layout, |x| -x))),
+            _ => Err(unsupported(op.name(), self.dtype(), TO_FLOAT)),
+        }
+    }
+
+    fn binary(&self, op: BinaryOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
+        match (self, rhs) {
+            (CpuStorage::F16(_), CpuStorage::F16(_)) | (CpuStorage::BF16(_), CpuStorage::BF16(_)) => {
+                let wide_rhs = rhs.to_dtype(rhs_layout, DType::F32)?;
+                self.via_f32(layout, |s, l| s.binary(op, l, &wide_rhs, l))
+            }
+            _ => match_pair!((self, rhs), [F32, F64, I32, I64, U8, C64], (a, b) =>
+                Ok(Scalar::wrap(kernels::arith(op, a, layout, b, rhs_layout)?)),
+                _ => Err(unsupported(op.name(), self.dtype(), TO_FLOAT))),
+        }
+    }
+
+    fn compare(&self, op: CmpOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
+        match (self, rhs) {
+            (CpuStorage::C64(a), CpuStorage::C64(b)) if op == CmpOp::Eq => {
+                Ok(CpuStorage::Bool(strided::map2(a, layout, b, rhs_layout, |x, y| x == y)))
+            }
+            _ => match_pair!((self, rhs), [F32, F64, F16, BF16, I32, I64, U8, Bool], (a, b) =>
+                Ok(CpuStorage::Bool(kernels::compare(op, a, layout, b, rhs_layout))),
+                _ => Err(unsupported(op.name(), self.dtype(), "complex numbers have no order"))),
+        }
+    }
+
+    fn where_cond(
+        &self,
+        layout: &Layout,
+        (on_true, true_layout): (&Self, &Layout),
+        (on_false, false_layout): (&Self, &Layout),
+    ) -> Result<Self> {
+        let CpuStorage::Bool(cond) = self else {
+            return Err(unsupported("where", self.dtype(), "the condition must be a bool tensor"));
+        };
+        match_pair!((on_true, on_false), [F32, F64, F16, BF16, I32, I64, U8, Bool, C64], (t, f) =>
+            Ok(Scalar::wrap(strided::map3((cond, layout), (t, true_layout), (f, false_layout),
+                |c, x, y| if c { x } else { y }))),
+            _ => Err(Error::Internal("where: branches of different dtypes".into())))
+    }
+
+    fn reduce(&self, op: ReduceOp, layout: &Layout, axes: &[usize]) -> Result<Self> {
+        match op {
+            ReduceOp::Sum => match self {
+                CpuStorage::F16(_) | CpuStorage::BF16(_) => self.via_f32(layout, |s, l| s.reduce(op, l, axes)),
+                CpuStorage::F32(v) => Ok(CpuStorage::F32(arith_sum(v, layout, axes))),
+                CpuStorage::F64(v) => Ok(CpuStorage::F64(arith_sum(v, layout, axes))),
+                CpuStorage::C64(v) => Ok(CpuStorage::C64(arith_sum(v, layout, axes))),
+                CpuStorage::I32(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes))),
+                CpuStorage::I64(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes))),
+                CpuStorage::U8(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes))),
+                CpuStorage::Bool(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes))),
+            },
+            ReduceOp::Max => match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, Bool], v =>
+                Ok(Scalar::wrap(max_reduce(v, layout, axes))),
+                _ => Err(unsupported("max", self.dtype(), "complex numbers have no order"))),
+        }
+    }
+
+    fn argmax(&self, layout: &Layout, axis: usize) -> Result<Self> {
+        match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, Bool], v =>
+            Ok(CpuStorage::I64(kernels::argmax(v, layout, axis))),
+            _ => Err(unsupported("argmax", self.dtype(), "complex numbers have no order")))
+    }
+
+    fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
+        // GEMM reads transposed views in place but not broadcast (stride-0) matrices: copy those.
+        let aliased = |l: &Layout| (1..3).any(|d| l.shape[d] > 1 && l.strides[d] == 0);
+        if aliased(layout) || aliased(rhs_layout) {
+            let (lc, rc) = (Layout::contiguous(&layout.shape), Layout::contiguous(&rhs_layout.shape));
+            return self.copy_strided(layout)?.matmul(&lc, &rhs.copy_strided(rhs_layout)?, &rc);
+        }
+        match (self, rhs) {
+            (CpuStorage::F16(_), CpuStorage::F16(_)) | (CpuStorage::BF16(_), CpuStorage::BF16(_)) => {
+                let wide_rhs = rhs.to_dtype(rhs_layout, DType::F32)?;
+                let rc = Layout::contiguous(&rhs_layout.shape);
+                self.via_f32(layout, |s, l| s.matmul(l, &wide_rhs, &rc))
+            }
+            _ => match_pair!((self, rhs), [F32, F64, C64], (a, b) =>
+                Ok(Scalar::wrap(kernels::matmul(a, layout, b, rhs_layout)?)),
+                _ => Err(unsupported("matmul", self.dtype(), TO_FLOAT))),
+        }
+    }
+
+    fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self> {
+        if dtype == self.dtype() {
+            return self.copy_strided(layout);
+        }
+        Ok(match_storage!(self, all, v => with_dtype!(dtype, D => D::wrap(kernels::cast::<_, D>(v, layout)))))
+    }
+
+    fn copy_strided(&self, layout: &Layout) -> Result<Self> {
+        Ok(match_storage!(self, all, v => Scalar::wrap(strided::map1(v, layout, |x| x))))
+    }
+
+    fn cat(parts: &[(&Self, &Layout)], axis: usize, out_shape: &[usize]) -> Result<Self> {
+        let Some(&(first, _)) = parts.first() else {
+            return Err(Error::Internal("cat of no parts".into()));
+        };
+        match_storage!(first, all, v => {
+            let typed = typed_parts(v, parts)?;
+            Ok(Scalar::wrap(kernels::cat(&typed, axis, out_shape)))
+        })
+    }
+
+    fn to_dyn_array(&self, layout: &Layout) -> Result<DynArray> {
+        match_storage!(self, all, v => {
+            let values = strided::map1(v, layout, |x| x);
+            ArrayD::from_shape_vec(IxDyn(&layout.shape), values)
+                .map(Element::into_dyn_array)
+                .map_err(|e| Error::Internal(e.to_string()))
+        })
+    }
+}
+
+/// The dtype of a typed slice, read off its element type.
+fn element_dtype<T: Element>(_: &[T]) -> DType {
+    T::DTYPE
+}
+
+fn arith_sum<T: Arith>(v: &[T], layout: &Layout, axes: &[usize]) -> Vec<T> {
+    kernels::reduce(v, layout, axes, T::ZERO, T::add, kernels::sum_run)
+}
+
+/// Sums of integers and bools, in i64 as PyTorch does.
+fn integer_sum<T: Scalar>(v: &[T], layout: &Layout, axes: &[usize]) -> Vec<i64> {
+    let step = |acc: i64, x: T| acc.wrapping_add(x.to_i64());
+    kernels::reduce(v, layout, axes, 0, step, |acc, run| run.iter().fold(acc, |a, &x| step(a, x)))
+}
+
+fn max_reduce<T: Ordered>(v: &[T], layout: &Layout, axes: &[usize]) -> Vec<T> {
+    kernels::reduce(v, layout, axes, T::LOWEST, T::max_nan, |acc, run| run.iter().fold(acc, |a, &x| a.max_nan(x)))
+}
+
+/// Every part's slice with the element type of `_witness` (the first part's), or an internal error.
+fn typed_parts<'a, T: Scalar>(_witness: &[T], parts: &[(&'a CpuStorage, &'a Layout)]) -> Result<Vec<(&'a [T], &'a Layout)>> {
+    parts
+        .iter()
+        .map(|&(s, l)| T::slice(s).map(|v| (v, l)).ok_or_else(|| Error::Internal("cat of mixed dtypes".into())))
+        .collect()
+}

@@ -1,0 +1,158 @@
+//! Element types: the [`DType`] tag and the [`Element`] trait that ties a Rust type to it.
+
+use std::fmt;
+
+use half::{bf16, f16};
+use ndarray::ArrayD;
+use num_complex::Complex32;
+
+use crate::export::DynArray;
+
+/// The element type of a tensor. Each keeps its identity through every conversion and export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DType {
+    /// 32-bit float (`f32`, numpy `<f4`).
+    F32,
+    /// 64-bit float (`f64`, numpy `<f8`).
+    F64,
+    /// IEEE half precision (`half::f16`, numpy `<f2`).
+    F16,
+    /// bfloat16 (`half::bf16`); numpy has no such dtype.
+    BF16,
+    /// 32-bit signed integer (`i32`, numpy `<i4`).
+    I32,
+    /// 64-bit signed integer (`i64`, numpy `<i8`).
+    I64,
+    /// 8-bit unsigned integer (`u8`, numpy `|u1`).
+    U8,
+    /// Boolean (`bool`, numpy `|b1`).
+    Bool,
+    /// Complex number of two `f32` (`num_complex::Complex32`, numpy `<c8`).
+    C64,
+}
+
+impl DType {
+    /// Every dtype, in declaration order.
+    pub const ALL: [DType; 9] = [
+        DType::F32,
+        DType::F64,
+        DType::F16,
+        DType::BF16,
+        DType::I32,
+        DType::I64,
+        DType::U8,
+        DType::Bool,
+        DType::C64,
+    ];
+
+    /// Bytes per element.
+    pub fn size_in_bytes(self) -> usize {
+        match self {
+            DType::U8 | DType::Bool => 1,
+            DType::F16 | DType::BF16 => 2,
+            DType::F32 | DType::I32 => 4,
+            DType::F64 | DType::I64 | DType::C64 => 8,
+        }
+    }
+
+    /// Real floating-point dtypes: the ones that can carry gradients.
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F32 | DType::F64 | DType::F16 | DType::BF16)
+    }
+
+    /// Integer and boolean dtypes.
+    pub fn is_integral(self) -> bool {
+        matches!(self, DType::I32 | DType::I64 | DType::U8 | DType::Bool)
+    }
+
+    /// The Rust type that holds one element, as a user would write it.
+    pub fn rust_type(self) -> &'static str {
+        match self {
+            DType::F32 => "f32",
+            DType::F64 => "f64",
+            DType::F16 => "half::f16",
+            DType::BF16 => "half::bf16",
+            DType::I32 => "i32",
+            DType::I64 => "i64",
+            DType::U8 => "u8",
+            DType::Bool => "bool",
+            DType::C64 => "num_complex::Complex32",
+        }
+    }
+
+    /// The variant's name, for messages that show the code to write (`DType::F32`).
+    pub(crate) fn variant_name(self) -> &'static str {
+        match self {
+            DType::F32 => "F32",
+            DType::F64 => "F64",
+            DType::F16 => "F16",
+            DType::BF16 => "BF16",
+            DType::I32 => "I32",
+            DType::I64 => "I64",
+            DType::U8 => "U8",
+            DType::Bool => "Bool",
+            DType::C64 => "C64",
+        }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            DType::F32 => "f32",
+            DType::F64 => "f64",
+            DType::F16 => "f16",
+            DType::BF16 => "bf16",
+            DType::I32 => "i32",
+            DType::I64 => "i64",
+            DType::U8 => "u8",
+            DType::Bool => "bool",
+            DType::C64 => "complex64",
+        };
+        f.write_str(name)
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A Rust type that is the element of one [`DType`]. Implemented for exactly the nine dtypes' types.
+pub trait Element: sealed::Sealed + Copy + Send + Sync + fmt::Debug + PartialEq + 'static {
+    /// The dtype whose elements are `Self`.
+    const DTYPE: DType;
+    /// Wraps an array of this type into the dtype-erased [`DynArray`].
+    fn into_dyn_array(array: ArrayD<Self>) -> DynArray;
+    /// Unwraps a [`DynArray`] of this type; hands the array back when its dtype is another.
+    fn from_dyn_array(array: DynArray) -> std::result::Result<ArrayD<Self>, DynArray>;
+}
+
+macro_rules! impl_element {
+    ($($ty:ty => $variant:ident),* $(,)?) => {$(
+        impl sealed::Sealed for $ty {}
+        impl Element for $ty {
+            const DTYPE: DType = DType::$variant;
+            fn into_dyn_array(array: ArrayD<Self>) -> DynArray {
+                DynArray::$variant(array)
+            }
+            fn from_dyn_array(array: DynArray) -> std::result::Result<ArrayD<Self>, DynArray> {
+                match array {
+                    DynArray::$variant(a) => Ok(a),
+                    other => Err(other),
+                }
+            }
+        }
+    )*};
+}
+
+impl_element!(
+    f32 => F32,
+    f64 => F64,
+    f16 => F16,
+    bf16 => BF16,
+    i32 => I32,
+    i64 => I64,
+    u8 => U8,
+    bool => Bool,
+    Complex32 => C64,
+);

@@ -1,0 +1,46 @@
+//! # wgrad
+//!
+//! A minimal, tape-based autograd engine. Tensors marked with [`Tensor::requires_grad`] record
+//! the operations applied to them; [`Tensor::backward`] replays that tape in reverse and fills the
+//! leaves' [`Tensor::grad`]. The CPU backend runs every op over `ndarray`-style strided views and
+//! is the numerical reference; [`gradcheck`] compares any function's gradients with finite
+//! differences.
+//!
+//! Export is strict: [`Tensor::to_ndarray`] refuses a tensor that is still attached to the graph
+//! (call [`Tensor::detach`] first), checks the element type, and always copies.
+//!
+//! ```
+//! use wgrad::{DType, Device, Tensor};
+//!
+//! let dev = Device::best();
+//! let x = Tensor::randn(&[4, 3], DType::F32, 0, &dev)?;
+//! let w = Tensor::randn(&[3, 2], DType::F32, 1, &dev)?.requires_grad()?;
+//! let loss = x.matmul(&w)?.relu()?.sum()?;
+//! loss.backward()?;
+//! let grad = w.grad().expect("w is a leaf that requires grad");
+//! assert_eq!(grad.shape(), &[3, 2]);
+//! assert!(w.to_ndarray::<f32>().is_err()); // attached to the graph
+//! let weights = w.detach().to_ndarray::<f32>()?;
+//! assert_eq!(weights.shape(), &[3, 2]);
+//! # Ok::<(), wgrad::Error>(())
+//! ```
+
+mod autograd;
+mod backend;
+mod creation;
+mod device;
+mod display;
+mod dtype;
+mod error;
+mod export;
+mod ops;
+mod random;
+mod shape;
+mod tensor;
+
+pub use autograd::{GradcheckOptions, GradcheckReport, NoGradGuard, gradcheck, is_grad_enabled, no_grad};
+pub use device::Device;
+pub use dtype::{DType, Element};
+pub use error::{Error, Result};
+pub use export::DynArray;
+pub use tensor::Tensor;

@@ -1,0 +1,188 @@
+//! Elementwise ops: arithmetic with numpy broadcasting, scalar arithmetic, activations,
+//! comparisons and `where`.
+
+use crate::autograd::{grad_if, record};
+use crate::backend::{Backend, BinaryOp, CmpOp, UnaryOp};
+use crate::error::Result;
+use crate::shape::broadcast_shapes;
+use crate::tensor::Tensor;
+
+impl Tensor {
+    fn binary_forward(&self, op: BinaryOp, rhs: &Tensor) -> Result<Tensor> {
+        let (shape, l, r) = self.broadcast_with(op.name(), rhs)?;
+        Tensor::from_kernel(self.storage().binary(op, &l, rhs.storage(), &r), &shape)
+    }
+
+    fn unary_forward(&self, op: UnaryOp) -> Result<Tensor> {
+        Tensor::from_kernel(self.storage().unary(op, self.layout()), self.shape())
+    }
+
+    /// `self + rhs`, broadcasting.
+    pub fn add(&self, rhs: &Tensor) -> Result<Tensor> {
+        let out = self.binary_forward(BinaryOp::Add, rhs)?;
+        let (ls, rs) = (self.shape().to_vec(), rhs.shape().to_vec());
+        Ok(record(out, "add", &[self, rhs], move |g, needs| {
+            Ok(vec![grad_if(needs[0], || g.sum_to(&ls))?, grad_if(needs[1], || g.sum_to(&rs))?])
+        }))
+    }
+
+    /// `self - rhs`, broadcasting.
+    pub fn sub(&self, rhs: &Tensor) -> Result<Tensor> {
+        let out = self.binary_forward(BinaryOp::Sub, rhs)?;
+        let (ls, rs) = (self.shape().to_vec(), rhs.shape().to_vec());
+        Ok(record(out, "sub", &[self, rhs], move |g, needs| {
+            Ok(vec![grad_if(needs[0], || g.sum_to(&ls))?, grad_if(needs[1], || g.neg()?.sum_to(&rs))?])
+        }))
+    }
+
+    /// `self * rhs` elementwise, broadcasting.
+    pub fn mul(&self, rhs: &Tensor) -> Result<Tensor> {
+        let out = self.binary_forward(BinaryOp::Mul, rhs)?;
+        let (a, b) = (self.detach(), rhs.detach());
+        Ok(record(out, "mul", &[self, rhs], move |g, needs| {
+            Ok(vec![
+                grad_if(needs[0], || g.mul(&b)?.sum_to(a.shape()))?,
+                grad_if(needs[1], || g.mul(&a)?.sum_to(b.shape()))?,
+            ])
+        }))
+    }
+
+    /// `self / rhs` elementwise, broadcasting. Integer division by zero is an error.
+    pub fn div(&self, rhs: &Tensor) -> Result<Tensor> {
+        let out = self.binary_forward(BinaryOp::Div, rhs)?;
+        let (ls, b, quotient) = (self.shape().to_vec(), rhs.detach(), out.detach());
+        Ok(record(out, "div", &[self, rhs], move |g, needs| {
+            let g_over_b = g.div(&b)?;
+            Ok(vec![
+                grad_if(needs[0], || g_over_b.sum_to(&ls))?,
+                grad_if(needs[1], || g_over_b.mul(&quotient)?.neg()?.sum_to(b.shape()))?,
+            ])
+        }))
+    }
+
+    /// A 0-d tensor of this tensor's dtype and device, for scalar arithmetic.
+    fn scalar_like(&self, value: f64) -> Result<Tensor> {
+        Tensor::full(&[], value, self.dtype(), &self.device())
+    }
+
+    /// `self + value`.
+    pub fn add_scalar(&self, value: f64) -> Result<Tensor> {
+        self.add(&self.scalar_like(value)?)
+    }
+
+    /// `self * value`.
+    pub fn mul_scalar(&self, value: f64) -> Result<Tensor> {
+        self.mul(&self.scalar_like(value)?)
+    }
+
+    /// A unary op whose gradient is `g * derivative(input, output)`.
+    fn unary_with(
+        &self,
+        op: UnaryOp,
+        derivative: impl Fn(&Tensor, &Tensor) -> Result<Tensor> + Send + Sync + 'static,
+    ) -> Result<Tensor> {
+        let out = self.unary_forward(op)?;
+        let (x, y) = (self.detach(), out.detach());
+        Ok(record(out, op.name(), &[self], move |g, _| Ok(vec![Some(g.mul(&derivative(&x, &y)?)?)])))
+    }
+
+    /// `-self`.
+    pub fn neg(&self) -> Result<Tensor> {
+        let out = self.unary_forward(UnaryOp::Neg)?;
+        Ok(record(out, "neg", &[self], |g, _| Ok(vec![Some(g.neg()?)])))
+    }
+
+    /// `self ^ exponent` elementwise.
+    pub fn pow(&self, exponent: f64) -> Result<Tensor> {
+        self.unary_with(UnaryOp::Powf(exponent), move |x, _| x.pow(exponent - 1.0)?.mul_scalar(exponent))
+    }
+
+    /// `e ^ self`.
+    pub fn exp(&self) -> Result<Tensor> {
+        self.unary_with(UnaryOp::Exp, |_, y| Ok(y.clone()))
+    }
+
+    /// Natural logarithm.
+    pub fn log(&self) -> Result<Tensor> {
+        let out = self.unary_forward(UnaryOp::Log)?;
+        let x = self.detach();
+        Ok(record(out, "log", &[self], move |g, _| Ok(vec![Some(g.div(&x)?)])))
+    }
+
+    /// Square root.
+    pub fn sqrt(&self) -> Result<Tensor> {
+        let out = self.unary_forward(UnaryOp::Sqrt)?;
+        let y = out.detach();
+        Ok(record(out, "sqrt", &[self], move |g, _| Ok(vec![Some(g.div(&y)?.mul_scalar(0.5)?)])))
+    }
+
+    /// Absolute value (its gradient at 0 is 0, as in PyTorch).
+    pub fn abs(&self) -> Result<Tensor> {
+        self.unary_with(UnaryOp::Abs, |x, _| x.unary_forward(UnaryOp::Sign))
+    }
+
+    /// Hyperbolic tangent.
+    pub fn tanh(&self) -> Result<Tensor> {
+        self.unary_with(UnaryOp::Tanh, |_, y| y.mul(y)?.neg()?.add_scalar(1.0))
+    }
+
+    /// Logistic sigmoid `1 / (1 + e^-x)`.
+    pub fn sigmoid(&self) -> Result<Tensor> {
+        self.unary_with(UnaryOp::Sigmoid, |_, y| y.mul(&y.neg()?.add_scalar(1.0)?))
+    }
+
+    /// `max(x, 0)` (its gradient at 0 is 0, as in PyTorch).
+    pub fn relu(&self) -> Result<Tensor> {
+        self.unary_with(UnaryOp::Relu, |x, _| x.unary_forward(UnaryOp::Step))
+    }
+
+    /// GELU in its tanh form, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`
+    /// (PyTorch's `gelu(approximate='tanh')`).
+    pub fn gelu(&self) -> Result<Tensor> {
+        self.unary_with(UnaryOp::Gelu, |x, _| x.unary_forward(UnaryOp::GeluGrad))
+    }
+
+    fn compare(&self, op: CmpOp, rhs: &Tensor) -> Result<Tensor> {
+        let (shape, l, r) = self.broadcast_with(op.name(), rhs)?;
+        Tensor::from_kernel(self.storage().compare(op, &l, rhs.storage(), &r), &shape)
+    }
+
+    /// `self == rhs` elementwise, broadcasting; a bool tensor, not differentiable.
+    pub fn eq(&self, rhs: &Tensor) -> Result<Tensor> {
+        self.compare(CmpOp::Eq, rhs)
+    }
+
+    /// `self < rhs` elementwise, broadcasting; a bool tensor, not differentiable.
+    pub fn lt(&self, rhs: &Tensor) -> Result<Tensor> {
+        self.compare(CmpOp::Lt, rhs)
+    }
+
+    /// `self > rhs` elementwise, broadcasting; a bool tensor, not differentiable.
+    pub fn gt(&self, rhs: &Tensor) -> Result<Tensor> {
+        self.compare(CmpOp::Gt, rhs)
+    }
+
+    /// Picks `on_true` where this bool tensor is true and `on_false` elsewhere, broadcasting all
+    /// three (`torch.where(self, on_true, on_false)`). Differentiable in both branches.
+    pub fn where_cond(&self, on_true: &Tensor, on_false: &Tensor) -> Result<Tensor> {
+        self.same_device("where", on_true)?;
+        on_true.broadcast_with("where", on_false)?;
+        let shape = broadcast_shapes("where", self.shape(), &broadcast_shapes("where", on_true.shape(), on_false.shape())?)?;
+        let layouts = [self, on_true, on_false].map(|t| t.layout().broadcast_to(&shape));
+        let storage = self.storage().where_cond(
+            &layouts[0],
+            (on_true.storage(), &layouts[1]),
+            (on_false.storage(), &layouts[2]),
+        );
+        let out = Tensor::from_kernel(storage, &shape)?;
+        let (cond, ts, fs) = (self.detach(), on_true.shape().to_vec(), on_false.shape().to_vec());
+        Ok(record(out, "where", &[self, on_true, on_false], move |g, needs| {
+            let zeros = Tensor::zeros(&[], g.dtype(), &g.device())?;
+            Ok(vec![
+                None,
+                grad_if(needs[1], || cond.where_cond(g, &zeros)?.sum_to(&ts))?,
+                grad_if(needs[2], || cond.where_cond(&zeros, g)?.sum_to(&fs))?,
+            ])
+        }))
+    }
+}

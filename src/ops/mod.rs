@@ -1,0 +1,31 @@
+//! The differentiable operations, one file per family. Each op checks its arguments, runs the
+//! backend kernel, and records its gradient rule right beside the forward; the rules are written
+//! with other ops, so they run on whatever device the tensors live on.
+
+mod cast;
+mod elementwise;
+mod loss;
+mod matmul;
+mod reduce;
+mod shape_ops;
+
+use crate::backend::Storage;
+use crate::error::Result;
+use crate::shape::{Layout, broadcast_shapes};
+use crate::tensor::Tensor;
+
+impl Tensor {
+    /// An untracked tensor over the output of a kernel, laid out in C order as `shape`.
+    pub(crate) fn from_kernel(storage: Result<Storage>, shape: &[usize]) -> Result<Tensor> {
+        Ok(Tensor::from_storage(storage?, Layout::contiguous(shape)))
+    }
+
+    /// The common shape of two operands and their layouts broadcast to it, after checking that
+    /// they share a device and a dtype.
+    pub(crate) fn broadcast_with(&self, op: &'static str, rhs: &Tensor) -> Result<(Vec<usize>, Layout, Layout)> {
+        self.same_device(op, rhs)?;
+        self.same_dtype(op, rhs)?;
+        let shape = broadcast_shapes(op, self.shape(), rhs.shape())?;
+        Ok((shape.clone(), self.layout().broadcast_to(&shape), rhs.layout().broadcast_to(&shape)))
+    }
+}

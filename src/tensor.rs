@@ -1,0 +1,250 @@
+//! The tensor handle: shared storage, a layout (view) over it, and its place in the autograd graph.
+
+use std::sync::{Arc, Mutex};
+
+use crate::autograd::{self, Edge, EdgeTarget, GradMeta, lock};
+use crate::backend::{Backend, Storage};
+use crate::device::Device;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::shape::Layout;
+
+/// An n-dimensional array on a device, optionally tracked by autograd.
+///
+/// Cloning is cheap and shares everything, including the gradient slot of a leaf (like binding a
+/// second name to the same PyTorch tensor). Views (transpose, permute, broadcast, narrow, reshape
+/// of contiguous data) share storage; data is never mutated in place, so sharing is always safe.
+#[derive(Clone)]
+pub struct Tensor(Arc<TensorInner>);
+
+struct TensorInner {
+    storage: Arc<Storage>,
+    layout: Layout,
+    grad_meta: GradMeta,
+}
+
+impl Tensor {
+    /// A fresh, untracked tensor over `storage`.
+    pub(crate) fn from_storage(storage: Storage, layout: Layout) -> Tensor {
+        Tensor::view_of(Arc::new(storage), layout)
+    }
+
+    fn view_of(storage: Arc<Storage>, layout: Layout) -> Tensor {
+        Tensor(Arc::new(TensorInner {
+            storage,
+            layout,
+            grad_meta: GradMeta::None,
+        }))
+    }
+
+    /// An untracked view of this tensor's storage with another layout.
+    pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
+        Tensor::view_of(Arc::clone(&self.0.storage), layout)
+    }
+
+    /// The same data with a new place in the graph.
+    pub(crate) fn with_grad_meta(&self, grad_meta: GradMeta) -> Tensor {
+        Tensor(Arc::new(TensorInner {
+            storage: Arc::clone(&self.0.storage),
+            layout: self.0.layout.clone(),
+            grad_meta,
+        }))
+    }
+
+    pub(crate) fn storage(&self) -> &Storage {
+        &self.0.storage
+    }
+
+    pub(crate) fn layout(&self) -> &Layout {
+        &self.0.layout
+    }
+
+    pub(crate) fn grad_meta(&self) -> &GradMeta {
+        &self.0.grad_meta
+    }
+
+    /// Where this tensor's gradient goes when it is an input of a recorded op.
+    pub(crate) fn edge(&self) -> Option<Edge> {
+        let target = match &self.0.grad_meta {
+            GradMeta::None => return None,
+            GradMeta::Leaf(slot) => EdgeTarget::Leaf(Arc::clone(slot)),
+            GradMeta::Op(node) => EdgeTarget::Op(Arc::clone(node)),
+        };
+        Some(Edge {
+            target,
+            shape: self.shape().to_vec(),
+            dtype: self.dtype(),
+        })
+    }
+
+    /// The number of tensors (and saved states) sharing this tensor's storage.
+    #[cfg(test)]
+    pub(crate) fn storage_owners(&self) -> usize {
+        Arc::strong_count(&self.0.storage)
+    }
+
+    /// The size of each dimension; empty for a scalar.
+    pub fn shape(&self) -> &[usize] {
+        &self.0.layout.shape
+    }
+
+    /// The number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.0.layout.ndim()
+    }
+
+    /// The number of elements.
+    pub fn numel(&self) -> usize {
+        self.0.layout.numel()
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.0.storage.dtype()
+    }
+
+    /// The device holding the data.
+    pub fn device(&self) -> Device {
+        self.0.storage.device()
+    }
+
+    /// True when the elements are laid out in C order without gaps (views may not be).
+    pub fn is_contiguous(&self) -> bool {
+        self.0.layout.is_contiguous()
+    }
+
+    /// True when backward will compute a gradient through this tensor (PyTorch's `requires_grad`
+    /// attribute): a leaf marked with [`Tensor::requires_grad`], or a result of recorded ops on one.
+    pub fn needs_grad(&self) -> bool {
+        !matches!(self.0.grad_meta, GradMeta::None)
+    }
+
+    /// True unless the tensor is the result of a recorded op.
+    pub fn is_leaf(&self) -> bool {
+        !matches!(self.0.grad_meta, GradMeta::Op(_))
+    }
+
+    /// Marks this tensor as a leaf whose gradient backward computes into [`Tensor::grad`].
+    /// Only floating-point tensors can require gradients. A recorded result already does.
+    pub fn requires_grad(self) -> Result<Tensor> {
+        if !self.dtype().is_float() {
+            return Err(Error::Backward {
+                message: format!(
+                    "only floating-point tensors can require gradients, this one is {}; \
+                     convert it first with .to_dtype(DType::F32)",
+                    self.dtype()
+                ),
+            });
+        }
+        Ok(match self.0.grad_meta {
+            GradMeta::None => self.with_grad_meta(GradMeta::Leaf(Arc::new(Mutex::new(None)))),
+            GradMeta::Leaf(_) | GradMeta::Op(_) => self,
+        })
+    }
+
+    /// The same data, cut from the graph: no history, no gradient. Shares storage (no copy).
+    pub fn detach(&self) -> Tensor {
+        self.with_grad_meta(GradMeta::None)
+    }
+
+    /// The gradient accumulated into this leaf by backward, if any (a detached tensor).
+    pub fn grad(&self) -> Option<Tensor> {
+        match &self.0.grad_meta {
+            GradMeta::Leaf(slot) => lock(slot).clone(),
+            GradMeta::None | GradMeta::Op(_) => None,
+        }
+    }
+
+    /// Clears this leaf's accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`).
+    pub fn zero_grad(&self) {
+        if let GradMeta::Leaf(slot) = &self.0.grad_meta {
+            *lock(slot) = None;
+        }
+    }
+
+    /// Backpropagates from this scalar, seeding its gradient with 1, and frees the graph's saved
+    /// tensors. Gradients accumulate into the leaves' [`Tensor::grad`].
+    pub fn backward(&self) -> Result<()> {
+        self.backward_with(None, false)
+    }
+
+    /// Backpropagates `gradient` (required unless this tensor has one element) from this tensor.
+    /// With `retain_graph`, the saved tensors are kept for another backward through this graph.
+    pub fn backward_with(&self, gradient: Option<&Tensor>, retain_graph: bool) -> Result<()> {
+        let seed = match gradient {
+            Some(g) if g.shape() != self.shape() || g.dtype() != self.dtype() => {
+                return Err(Error::Backward {
+                    message: format!(
+                        "the gradient has shape {:?} ({}) but the tensor has shape {:?} ({}); \
+                         pass a gradient of the tensor's shape and dtype",
+                        g.shape(),
+                        g.dtype(),
+                        self.shape(),
+                        self.dtype()
+                    ),
+                });
+            }
+            Some(g) => {
+                self.same_device("backward", g)?;
+                g.detach()
+            }
+            None if self.numel() == 1 => Tensor::full(self.shape(), 1.0, self.dtype(), &self.device())?,
+            None => {
+                return Err(Error::Backward {
+                    message: format!(
+                        "grad can be implicitly created only for a one-element output, this one \
+                         has shape {:?}; pass a gradient with backward_with(Some(&grad), false), \
+                         or reduce first (.sum() or .mean())",
+                        self.shape()
+                    ),
+                });
+            }
+        };
+        autograd::run_backward(self, seed, retain_graph)
+    }
+
+    /// `Err(DeviceMismatch)` unless `other` lives on this tensor's device.
+    pub(crate) fn same_device(&self, op: &'static str, other: &Tensor) -> Result<()> {
+        let (lhs, rhs) = (self.device(), other.device());
+        if lhs == rhs {
+            Ok(())
+        } else {
+            Err(Error::DeviceMismatch { op, lhs, rhs })
+        }
+    }
+
+    /// `Err(DTypeMismatch)` unless `other` has this tensor's dtype.
+    pub(crate) fn same_dtype(&self, op: &'static str, other: &Tensor) -> Result<()> {
+        if self.dtype() == other.dtype() {
+            Ok(())
+        } else {
+            Err(Error::DTypeMismatch {
+                op,
+                lhs: self.dtype(),
+                rhs: other.dtype(),
+            })
+        }
+    }
+
+    /// `Err(UnsupportedDType)` unless this tensor is floating point.
+    pub(crate) fn require_float(&self, op: &'static str) -> Result<()> {
+        if self.dtype().is_float() {
+            Ok(())
+        } else {
+            Err(Error::UnsupportedDType {
+                op,
+                dtype: self.dtype(),
+                hint: "it needs a floating-point tensor; convert with .to_dtype(DType::F32)",
+            })
+        }
+    }
+
+    /// The elements in C order as fresh contiguous storage (shared, not copied, when they already are).
+    pub(crate) fn contiguous_storage(&self) -> Result<Tensor> {
+        if self.is_contiguous() {
+            return Ok(self.detach());
+        }
+        let storage = self.storage().copy_strided(self.layout())?;
+        Ok(Tensor::from_storage(storage, Layout::contiguous(self.shape())))
+    }
+}
