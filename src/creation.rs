@@ -22,7 +22,8 @@ impl Tensor {
                 ),
             });
         }
-        let array = ndarray::ArrayD::from_shape_vec(shape, data).map_err(|e| Error::Internal(e.to_string()))?;
+        let array = ndarray::ArrayD::from_shape_vec(shape, data)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         Ok(Tensor::from_dyn_array(T::into_dyn_array(array), device))
     }
 
@@ -34,7 +35,10 @@ impl Tensor {
     /// A tensor of `shape` with every element `value` (converted to `dtype` like a C cast).
     pub fn full(shape: &[usize], value: f64, dtype: DType, device: &Device) -> Result<Tensor> {
         let n = checked_numel("full", shape)?;
-        Ok(Tensor::from_storage(Storage::full(n, value, dtype, device), Layout::contiguous(shape)))
+        Ok(Tensor::from_storage(
+            Storage::full(n, value, dtype, device),
+            Layout::contiguous(shape),
+        ))
     }
 
     /// A tensor of zeros.
@@ -48,11 +52,19 @@ impl Tensor {
     }
 
     /// The 1-D tensor `start, start + step, ...` up to but excluding `end`, like `torch.arange`.
-    pub fn arange(start: f64, end: f64, step: f64, dtype: DType, device: &Device) -> Result<Tensor> {
+    pub fn arange(
+        start: f64,
+        end: f64,
+        step: f64,
+        dtype: DType,
+        device: &Device,
+    ) -> Result<Tensor> {
         if step == 0.0 || !(start.is_finite() && end.is_finite() && step.is_finite()) {
             return Err(Error::InvalidArgument {
                 op: "arange",
-                message: format!("start {start}, end {end} and step {step} must be finite and step non-zero"),
+                message: format!(
+                    "start {start}, end {end} and step {step} must be finite and step non-zero"
+                ),
             });
         }
         let count = ((end - start) / step).ceil().max(0.0) as usize;
@@ -63,18 +75,31 @@ impl Tensor {
     /// Samples uniform in [0, 1), the same for a given seed on every machine.
     pub fn rand(shape: &[usize], dtype: DType, seed: u64, device: &Device) -> Result<Tensor> {
         let n = random_count("rand", shape, dtype)?;
-        Ok(Tensor::from_samples(&random::uniform(n, seed, dtype), shape, dtype, device))
+        Ok(Tensor::from_samples(
+            &random::uniform(n, seed, dtype),
+            shape,
+            dtype,
+            device,
+        ))
     }
 
     /// Samples of the standard normal distribution, the same for a given seed on every machine.
     pub fn randn(shape: &[usize], dtype: DType, seed: u64, device: &Device) -> Result<Tensor> {
         let n = random_count("randn", shape, dtype)?;
-        Ok(Tensor::from_samples(&random::normal(n, seed), shape, dtype, device))
+        Ok(Tensor::from_samples(
+            &random::normal(n, seed),
+            shape,
+            dtype,
+            device,
+        ))
     }
 
     /// A tensor of `values` converted to `dtype`.
     fn from_samples(values: &[f64], shape: &[usize], dtype: DType, device: &Device) -> Tensor {
-        Tensor::from_storage(Storage::from_f64s(values, dtype, device), Layout::contiguous(shape))
+        Tensor::from_storage(
+            Storage::from_f64s(values, dtype, device),
+            Layout::contiguous(shape),
+        )
     }
 
     /// A tensor owning the elements of a dtype-erased array.

@@ -45,7 +45,11 @@ impl Printer<'_> {
     fn shown(&self, depth: usize) -> Vec<Option<usize>> {
         let n = self.shape[depth];
         if self.summarise && n > 2 * EDGE_ITEMS {
-            (0..EDGE_ITEMS).map(Some).chain([None]).chain((n - EDGE_ITEMS..n).map(Some)).collect()
+            (0..EDGE_ITEMS)
+                .map(Some)
+                .chain([None])
+                .chain((n - EDGE_ITEMS..n).map(Some))
+                .collect()
         } else {
             (0..n).map(Some).collect()
         }
@@ -63,7 +67,13 @@ impl Printer<'_> {
                     f.write_str(", ")?;
                 } else {
                     let blank_lines = self.shape.len() - depth - 1;
-                    write!(f, ",{}{:indent$}", "\n".repeat(blank_lines), "", indent = self.indent + depth + 1)?;
+                    write!(
+                        f,
+                        ",{}{:indent$}",
+                        "\n".repeat(blank_lines),
+                        "",
+                        indent = self.indent + depth + 1
+                    )?;
                 }
             }
             match item {
@@ -77,7 +87,10 @@ impl Printer<'_> {
 
 impl fmt::Display for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let array = self.storage().to_dyn_array(self.layout()).map_err(|_| fmt::Error)?;
+        let array = self
+            .storage()
+            .to_dyn_array(self.layout())
+            .map_err(|_| fmt::Error)?;
         let cells = element_strings(&array);
         let printer = Printer {
             width: cells.iter().map(String::len).max().unwrap_or(0),

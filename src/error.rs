@@ -145,7 +145,10 @@ impl fmt::Display for Error {
             ),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Internal(message) => {
-                write!(f, "internal error (a bug in wgrad, please report it): {message}")
+                write!(
+                    f,
+                    "internal error (a bug in wgrad, please report it): {message}"
+                )
             }
         }
     }

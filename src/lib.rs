@@ -38,9 +38,16 @@ mod random;
 mod shape;
 mod tensor;
 
-pub use autograd::{GradcheckOptions, GradcheckReport, NoGradGuard, gradcheck, is_grad_enabled, no_grad};
+pub use autograd::{
+    GradcheckOptions, GradcheckReport, NoGradGuard, gradcheck, is_grad_enabled, no_grad,
+};
 pub use device::Device;
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
 pub use export::DynArray;
 pub use tensor::Tensor;
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -64,11 +64,17 @@ mod tests {
     #[test]
     fn samples_have_the_right_moments_and_range() {
         let u = uniform(100_000, 7, DType::F16);
-        assert!(u.iter().all(|&x| (0.0..1.0).contains(&x) && (x * 2048.0).fract() == 0.0));
+        assert!(
+            u.iter()
+                .all(|&x| (0.0..1.0).contains(&x) && (x * 2048.0).fract() == 0.0)
+        );
         let n = normal(100_000, 7);
         let mean = n.iter().sum::<f64>() / n.len() as f64;
         let var = n.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n.len() as f64;
-        assert!(mean.abs() < 0.02 && (var - 1.0).abs() < 0.02, "mean {mean}, var {var}");
+        assert!(
+            mean.abs() < 0.02 && (var - 1.0).abs() < 0.02,
+            "mean {mean}, var {var}"
+        );
         assert_eq!(normal(5, 1), normal(5, 1));
         assert_ne!(normal(5, 1), normal(5, 2));
     }

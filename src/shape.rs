@@ -44,13 +44,14 @@ pub(crate) fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> 
 
 /// The shape both operands broadcast to, by numpy's rules: align trailing dimensions; each pair
 /// must be equal or contain a 1.
-pub(crate) fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Vec<usize>> {
+pub(crate) fn broadcast_shapes(
+    op: &'static str,
+    lhs: &[usize],
+    rhs: &[usize],
+) -> Result<Vec<usize>> {
     let ndim = lhs.len().max(rhs.len());
-    let dim = |shape: &[usize], i: usize| {
-        (i + shape.len())
-            .checked_sub(ndim)
-            .map_or(1, |j| shape[j])
-    };
+    let dim =
+        |shape: &[usize], i: usize| (i + shape.len()).checked_sub(ndim).map_or(1, |j| shape[j]);
     (0..ndim)
         .map(|i| match (dim(lhs, i), dim(rhs, i)) {
             (a, b) if a == b => Ok(a),
@@ -157,7 +158,10 @@ mod tests {
 
     #[test]
     fn broadcasting_follows_numpy() {
-        assert_eq!(broadcast_shapes("t", &[3, 1, 5], &[4, 1]).unwrap(), vec![3, 4, 5]);
+        assert_eq!(
+            broadcast_shapes("t", &[3, 1, 5], &[4, 1]).unwrap(),
+            vec![3, 4, 5]
+        );
         assert_eq!(broadcast_shapes("t", &[], &[2, 3]).unwrap(), vec![2, 3]);
         assert!(broadcast_shapes("t", &[3, 2], &[3]).is_err());
     }
@@ -167,7 +171,10 @@ mod tests {
         let l = Layout::contiguous(&[2, 3, 4]);
         assert_eq!(l.strides, vec![12, 4, 1]);
         let p = l.permute(&[2, 0, 1]);
-        assert_eq!((p.shape.clone(), p.strides.clone()), (vec![4, 2, 3], vec![1, 12, 4]));
+        assert_eq!(
+            (p.shape.clone(), p.strides.clone()),
+            (vec![4, 2, 3], vec![1, 12, 4])
+        );
         assert!(!p.is_contiguous());
         let b = Layout::contiguous(&[3, 1]).broadcast_to(&[2, 3, 5]);
         assert_eq!(b.strides, vec![0, 1, 0]);

@@ -188,7 +188,9 @@ impl Tensor {
                 self.same_device("backward", g)?;
                 g.detach()
             }
-            None if self.numel() == 1 => Tensor::full(self.shape(), 1.0, self.dtype(), &self.device())?,
+            None if self.numel() == 1 => {
+                Tensor::full(self.shape(), 1.0, self.dtype(), &self.device())?
+            }
             None => {
                 return Err(Error::Backward {
                     message: format!(
@@ -245,6 +247,9 @@ impl Tensor {
             return Ok(self.detach());
         }
         let storage = self.storage().copy_strided(self.layout())?;
-        Ok(Tensor::from_storage(storage, Layout::contiguous(self.shape())))
+        Ok(Tensor::from_storage(
+            storage,
+            Layout::contiguous(self.shape()),
+        ))
     }
 }

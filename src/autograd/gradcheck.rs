@@ -53,7 +53,13 @@ pub fn gradcheck(
     let leaves = inputs
         .iter()
         .zip(&differentiable)
-        .map(|(t, &d)| if d { t.detach().requires_grad() } else { Ok(t.detach()) })
+        .map(|(t, &d)| {
+            if d {
+                t.detach().requires_grad()
+            } else {
+                Ok(t.detach())
+            }
+        })
         .collect::<Result<Vec<_>>>()?;
     let output = f(&leaves)?;
     require_f64(&output)?;
@@ -65,7 +71,11 @@ pub fn gradcheck(
         max_abs_error: 0.0,
     };
     let mut worst: Option<(f64, Error)> = None;
-    for (i, leaf) in leaves.iter().enumerate().filter(|&(i, _)| differentiable[i]) {
+    for (i, leaf) in leaves
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| differentiable[i])
+    {
         for element in 0..leaf.numel() {
             let numerical = numerical_column(&f, &leaves, &base, i, element, options.eps)?;
             for (j, &n) in numerical.iter().enumerate() {
@@ -75,7 +85,11 @@ pub fn gradcheck(
                 report.entries += 1;
                 report.max_abs_error = report.max_abs_error.max(error);
                 // NaN (an undefined gradient on either side) is the worst disagreement of all.
-                let ratio = if error.is_nan() { f64::INFINITY } else { error / tolerance };
+                let ratio = if error.is_nan() {
+                    f64::INFINITY
+                } else {
+                    error / tolerance
+                };
                 if ratio > 1.0 && worst.as_ref().is_none_or(|(r, _)| ratio > *r) {
                     let failure = Error::GradcheckFailed {
                         input: i,
@@ -116,7 +130,11 @@ fn values(t: &Tensor) -> Result<Vec<f64>> {
 }
 
 /// `jacobian[i][element * n_out + j]` = d output[j] / d input i [element], by one backward per output.
-fn analytic_jacobian(output: &Tensor, leaves: &[Tensor], differentiable: &[bool]) -> Result<Vec<Vec<f64>>> {
+fn analytic_jacobian(
+    output: &Tensor,
+    leaves: &[Tensor],
+    differentiable: &[bool],
+) -> Result<Vec<Vec<f64>>> {
     let n_out = output.numel();
     let mut jacobian: Vec<Vec<f64>> = leaves
         .iter()
@@ -164,7 +182,11 @@ fn numerical_column(
         values(&no_grad(|| f(&args))?)
     };
     let (plus, minus) = (evaluate(eps)?, evaluate(-eps)?);
-    Ok(plus.iter().zip(&minus).map(|(p, m)| (p - m) / (2.0 * eps)).collect())
+    Ok(plus
+        .iter()
+        .zip(&minus)
+        .map(|(p, m)| (p - m) / (2.0 * eps))
+        .collect())
 }
 
 /// The C-order multi-index of a flat position.

@@ -23,7 +23,8 @@ pub use gradcheck::{GradcheckOptions, GradcheckReport, gradcheck};
 
 /// An op's gradient rule: given the gradient of its output and which inputs need one, the
 /// gradients of its inputs (`None` where not needed), each of its input's shape and dtype.
-pub(crate) type BackwardFn = Box<dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + Send + Sync>;
+pub(crate) type BackwardFn =
+    Box<dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + Send + Sync>;
 
 /// A leaf's gradient slot, shared by every clone of the leaf and by the edges that feed it.
 pub(crate) type GradSlot = Arc<Mutex<Option<Tensor>>>;
@@ -70,7 +71,9 @@ thread_local! {
 
 /// Locks a mutex, recovering the data if another thread panicked while holding it.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Whether ops on this thread are being recorded (false inside [`no_grad`]).
@@ -147,10 +150,15 @@ impl Drop for GradFn {
     /// must not recurse once per op and overflow the stack.
     fn drop(&mut self) {
         fn take_inputs(edges: &mut Vec<Option<Edge>>, pending: &mut Vec<Arc<GradFn>>) {
-            pending.extend(edges.drain(..).flatten().filter_map(|edge| match edge.target {
-                EdgeTarget::Op(node) => Some(node),
-                EdgeTarget::Leaf(_) => None,
-            }));
+            pending.extend(
+                edges
+                    .drain(..)
+                    .flatten()
+                    .filter_map(|edge| match edge.target {
+                        EdgeTarget::Op(node) => Some(node),
+                        EdgeTarget::Leaf(_) => None,
+                    }),
+            );
         }
         let mut pending = Vec::new();
         take_inputs(&mut self.edges, &mut pending);
@@ -170,15 +178,29 @@ mod tests {
     #[test]
     fn backward_frees_saved_tensors_unless_retained() {
         let dev = Device::cpu();
-        let x = Tensor::randn(&[3, 4], DType::F64, 5, &dev).unwrap().requires_grad().unwrap();
+        let x = Tensor::randn(&[3, 4], DType::F64, 5, &dev)
+            .unwrap()
+            .requires_grad()
+            .unwrap();
         // exp saves its output; mul saves both operands.
         let y = x.exp().unwrap();
         let loss = y.mul(&x).unwrap().sum().unwrap();
-        assert_eq!(y.storage_owners(), 3, "y, exp's saved output and mul's saved operand");
+        assert_eq!(
+            y.storage_owners(),
+            3,
+            "y, exp's saved output and mul's saved operand"
+        );
         loss.backward_with(None, true).unwrap();
-        assert_eq!(y.storage_owners(), 3, "retain_graph keeps the saved tensors");
+        assert_eq!(
+            y.storage_owners(),
+            3,
+            "retain_graph keeps the saved tensors"
+        );
         loss.backward().unwrap();
         assert_eq!(y.storage_owners(), 1, "only y itself is left");
-        assert!(matches!(loss.backward(), Err(crate::Error::GraphFreed { .. })));
+        assert!(matches!(
+            loss.backward(),
+            Err(crate::Error::GraphFreed { .. })
+        ));
     }
 }

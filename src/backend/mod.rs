@@ -66,7 +66,13 @@ pub(crate) enum ReduceOp {
 pub(crate) trait Backend: Sized {
     fn dtype(&self) -> DType;
     fn unary(&self, op: UnaryOp, layout: &Layout) -> Result<Self>;
-    fn binary(&self, op: BinaryOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self>;
+    fn binary(
+        &self,
+        op: BinaryOp,
+        layout: &Layout,
+        rhs: &Self,
+        rhs_layout: &Layout,
+    ) -> Result<Self>;
     fn compare(&self, op: CmpOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self>;
     /// `self` is the bool condition; the three layouts share one shape.
     fn where_cond(
@@ -179,15 +185,25 @@ impl Backend for Storage {
         }
     }
 
-    fn binary(&self, op: BinaryOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
+    fn binary(
+        &self,
+        op: BinaryOp,
+        layout: &Layout,
+        rhs: &Self,
+        rhs_layout: &Layout,
+    ) -> Result<Self> {
         match (self, rhs) {
-            (Storage::Cpu(a), Storage::Cpu(b)) => a.binary(op, layout, b, rhs_layout).map(Storage::Cpu),
+            (Storage::Cpu(a), Storage::Cpu(b)) => {
+                a.binary(op, layout, b, rhs_layout).map(Storage::Cpu)
+            }
         }
     }
 
     fn compare(&self, op: CmpOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         match (self, rhs) {
-            (Storage::Cpu(a), Storage::Cpu(b)) => a.compare(op, layout, b, rhs_layout).map(Storage::Cpu),
+            (Storage::Cpu(a), Storage::Cpu(b)) => {
+                a.compare(op, layout, b, rhs_layout).map(Storage::Cpu)
+            }
         }
     }
 

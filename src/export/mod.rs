@@ -84,8 +84,13 @@ impl Tensor {
                 actual: self.dtype(),
             });
         }
-        T::from_dyn_array(self.storage().to_dyn_array(self.layout())?)
-            .map_err(|other| Error::Internal(format!("a {} tensor exported a {} array", T::DTYPE, other.dtype())))
+        T::from_dyn_array(self.storage().to_dyn_array(self.layout())?).map_err(|other| {
+            Error::Internal(format!(
+                "a {} tensor exported a {} array",
+                T::DTYPE,
+                other.dtype()
+            ))
+        })
     }
 
     /// Copies the elements into an owned array of whatever dtype the tensor has.

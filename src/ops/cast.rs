@@ -19,6 +19,8 @@ impl Tensor {
             return Ok(out);
         }
         let source = self.dtype();
-        Ok(record(out, "to_dtype", &[self], move |g, _| Ok(vec![Some(g.to_dtype(source)?)])))
+        Ok(record(out, "to_dtype", &[self], move |g, _| {
+            Ok(vec![Some(g.to_dtype(source)?)])
+        }))
     }
 }

@@ -22,7 +22,10 @@ impl Tensor {
         let out = self.binary_forward(BinaryOp::Add, rhs)?;
         let (ls, rs) = (self.shape().to_vec(), rhs.shape().to_vec());
         Ok(record(out, "add", &[self, rhs], move |g, needs| {
-            Ok(vec![grad_if(needs[0], || g.sum_to(&ls))?, grad_if(needs[1], || g.sum_to(&rs))?])
+            Ok(vec![
+                grad_if(needs[0], || g.sum_to(&ls))?,
+                grad_if(needs[1], || g.sum_to(&rs))?,
+            ])
         }))
     }
 
@@ -31,7 +34,10 @@ impl Tensor {
         let out = self.binary_forward(BinaryOp::Sub, rhs)?;
         let (ls, rs) = (self.shape().to_vec(), rhs.shape().to_vec());
         Ok(record(out, "sub", &[self, rhs], move |g, needs| {
-            Ok(vec![grad_if(needs[0], || g.sum_to(&ls))?, grad_if(needs[1], || g.neg()?.sum_to(&rs))?])
+            Ok(vec![
+                grad_if(needs[0], || g.sum_to(&ls))?,
+                grad_if(needs[1], || g.neg()?.sum_to(&rs))?,
+            ])
         }))
     }
 
@@ -55,7 +61,9 @@ impl Tensor {
             let g_over_b = g.div(&b)?;
             Ok(vec![
                 grad_if(needs[0], || g_over_b.sum_to(&ls))?,
-                grad_if(needs[1], || g_over_b.mul(&quotient)?.neg()?.sum_to(b.shape()))?,
+                grad_if(needs[1], || {
+                    g_over_b.mul(&quotient)?.neg()?.sum_to(b.shape())
+                })?,
             ])
         }))
     }
@@ -83,7 +91,9 @@ impl Tensor {
     ) -> Result<Tensor> {
         let out = self.unary_forward(op)?;
         let (x, y) = (self.detach(), out.detach());
-        Ok(record(out, op.name(), &[self], move |g, _| Ok(vec![Some(g.mul(&derivative(&x, &y)?)?)])))
+        Ok(record(out, op.name(), &[self], move |g, _| {
+            Ok(vec![Some(g.mul(&derivative(&x, &y)?)?)])
+        }))
     }
 
     /// `-self`.
@@ -94,7 +104,9 @@ impl Tensor {
 
     /// `self ^ exponent` elementwise.
     pub fn pow(&self, exponent: f64) -> Result<Tensor> {
-        self.unary_with(UnaryOp::Powf(exponent), move |x, _| x.pow(exponent - 1.0)?.mul_scalar(exponent))
+        self.unary_with(UnaryOp::Powf(exponent), move |x, _| {
+            x.pow(exponent - 1.0)?.mul_scalar(exponent)
+        })
     }
 
     /// `e ^ self`.
@@ -106,14 +118,18 @@ impl Tensor {
     pub fn log(&self) -> Result<Tensor> {
         let out = self.unary_forward(UnaryOp::Log)?;
         let x = self.detach();
-        Ok(record(out, "log", &[self], move |g, _| Ok(vec![Some(g.div(&x)?)])))
+        Ok(record(out, "log", &[self], move |g, _| {
+            Ok(vec![Some(g.div(&x)?)])
+        }))
     }
 
     /// Square root.
     pub fn sqrt(&self) -> Result<Tensor> {
         let out = self.unary_forward(UnaryOp::Sqrt)?;
         let y = out.detach();
-        Ok(record(out, "sqrt", &[self], move |g, _| Ok(vec![Some(g.div(&y)?.mul_scalar(0.5)?)])))
+        Ok(record(out, "sqrt", &[self], move |g, _| {
+            Ok(vec![Some(g.div(&y)?.mul_scalar(0.5)?)])
+        }))
     }
 
     /// Absolute value (its gradient at 0 is 0, as in PyTorch).
@@ -167,7 +183,11 @@ impl Tensor {
     pub fn where_cond(&self, on_true: &Tensor, on_false: &Tensor) -> Result<Tensor> {
         self.same_device("where", on_true)?;
         on_true.broadcast_with("where", on_false)?;
-        let shape = broadcast_shapes("where", self.shape(), &broadcast_shapes("where", on_true.shape(), on_false.shape())?)?;
+        let shape = broadcast_shapes(
+            "where",
+            self.shape(),
+            &broadcast_shapes("where", on_true.shape(), on_false.shape())?,
+        )?;
         let layouts = [self, on_true, on_false].map(|t| t.layout().broadcast_to(&shape));
         let storage = self.storage().where_cond(
             &layouts[0],
@@ -175,14 +195,23 @@ impl Tensor {
             (on_false.storage(), &layouts[2]),
         );
         let out = Tensor::from_kernel(storage, &shape)?;
-        let (cond, ts, fs) = (self.detach(), on_true.shape().to_vec(), on_false.shape().to_vec());
-        Ok(record(out, "where", &[self, on_true, on_false], move |g, needs| {
-            let zeros = Tensor::zeros(&[], g.dtype(), &g.device())?;
-            Ok(vec![
-                None,
-                grad_if(needs[1], || cond.where_cond(g, &zeros)?.sum_to(&ts))?,
-                grad_if(needs[2], || cond.where_cond(&zeros, g)?.sum_to(&fs))?,
-            ])
-        }))
+        let (cond, ts, fs) = (
+            self.detach(),
+            on_true.shape().to_vec(),
+            on_false.shape().to_vec(),
+        );
+        Ok(record(
+            out,
+            "where",
+            &[self, on_true, on_false],
+            move |g, needs| {
+                let zeros = Tensor::zeros(&[], g.dtype(), &g.device())?;
+                Ok(vec![
+                    None,
+                    grad_if(needs[1], || cond.where_cond(g, &zeros)?.sum_to(&ts))?,
+                    grad_if(needs[2], || cond.where_cond(&zeros, g)?.sum_to(&fs))?,
+                ])
+            },
+        ))
     }
 }

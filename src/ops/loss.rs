@@ -40,7 +40,9 @@ impl Tensor {
         })?;
         let y = out.detach();
         Ok(record(out, "log_softmax", &[self], move |g, _| {
-            Ok(vec![Some(g.sub(&y.exp()?.mul(&g.sum_axes(&[axis], true)?)?)?)])
+            Ok(vec![Some(
+                g.sub(&y.exp()?.mul(&g.sum_axes(&[axis], true)?)?)?,
+            )])
         }))
     }
 
@@ -73,15 +75,25 @@ impl Tensor {
             });
         }
         let label_values = labels.to_dtype(DType::I64)?.to_ndarray::<i64>()?;
-        if let Some((row, &label)) = label_values.iter().enumerate().find(|(_, l)| !(0..classes as i64).contains(l)) {
+        if let Some((row, &label)) = label_values
+            .iter()
+            .enumerate()
+            .find(|(_, l)| !(0..classes as i64).contains(l))
+        {
             return Err(Error::InvalidArgument {
                 op: "cross_entropy",
                 message: format!("label {label} of row {row} is not a class index in 0..{classes}"),
             });
         }
         let classes_row = Tensor::arange(0.0, classes as f64, 1.0, labels.dtype(), &self.device())?;
-        let one_hot = labels.reshape(&[n, 1])?.eq(&classes_row)?.to_dtype(self.dtype())?;
-        self.log_softmax(1)?.mul(&one_hot)?.sum()?.mul_scalar(-1.0 / n as f64)
+        let one_hot = labels
+            .reshape(&[n, 1])?
+            .eq(&classes_row)?
+            .to_dtype(self.dtype())?;
+        self.log_softmax(1)?
+            .mul(&one_hot)?
+            .sum()?
+            .mul_scalar(-1.0 / n as f64)
     }
 
     /// Mean squared error between this tensor (predictions) and `target` of the same shape.

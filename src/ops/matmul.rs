@@ -18,13 +18,20 @@ impl Tensor {
             hint,
         };
         if !(2..=3).contains(&self.ndim()) || !(2..=3).contains(&rhs.ndim()) {
-            return Err(mismatch("matmul takes 2-D or 3-D tensors; reshape a vector to [1, n] or [n, 1]"));
+            return Err(mismatch(
+                "matmul takes 2-D or 3-D tensors; reshape a vector to [1, n] or [n, 1]",
+            ));
         }
-        let (&[m, k], &[k2, n]) = (&self.shape()[self.ndim() - 2..], &rhs.shape()[rhs.ndim() - 2..]) else {
+        let (&[m, k], &[k2, n]) = (
+            &self.shape()[self.ndim() - 2..],
+            &rhs.shape()[rhs.ndim() - 2..],
+        ) else {
             return Err(Error::Internal("matmul: matrix dims".into()));
         };
         if k != k2 {
-            return Err(mismatch("the inner dimensions must agree: [.., m, k] @ [.., k, n]"));
+            return Err(mismatch(
+                "the inner dimensions must agree: [.., m, k] @ [.., k, n]",
+            ));
         }
         let batch_of = |t: &Tensor| if t.ndim() == 3 { t.shape()[0] } else { 1 };
         let batch = match (batch_of(self), batch_of(rhs)) {
@@ -34,13 +41,24 @@ impl Tensor {
         };
         let lhs3 = self.layout().broadcast_to(&[batch, m, k]);
         let rhs3 = rhs.layout().broadcast_to(&[batch, k, n]);
-        let out_shape = if self.ndim() == 2 && rhs.ndim() == 2 { vec![m, n] } else { vec![batch, m, n] };
-        let out = Tensor::from_kernel(self.storage().matmul(&lhs3, rhs.storage(), &rhs3), &out_shape)?;
+        let out_shape = if self.ndim() == 2 && rhs.ndim() == 2 {
+            vec![m, n]
+        } else {
+            vec![batch, m, n]
+        };
+        let out = Tensor::from_kernel(
+            self.storage().matmul(&lhs3, rhs.storage(), &rhs3),
+            &out_shape,
+        )?;
         let (a, b) = (self.detach(), rhs.detach());
         Ok(record(out, "matmul", &[self, rhs], move |g, needs| {
             Ok(vec![
-                grad_if(needs[0], || g.matmul(&b.transpose(-1, -2)?)?.sum_to(a.shape()))?,
-                grad_if(needs[1], || a.transpose(-1, -2)?.matmul(g)?.sum_to(b.shape()))?,
+                grad_if(needs[0], || {
+                    g.matmul(&b.transpose(-1, -2)?)?.sum_to(a.shape())
+                })?,
+                grad_if(needs[1], || {
+                    a.transpose(-1, -2)?.matmul(g)?.sum_to(b.shape())
+                })?,
             ])
         }))
     }

@@ -22,10 +22,18 @@ impl Tensor {
 
     /// The common shape of two operands and their layouts broadcast to it, after checking that
     /// they share a device and a dtype.
-    pub(crate) fn broadcast_with(&self, op: &'static str, rhs: &Tensor) -> Result<(Vec<usize>, Layout, Layout)> {
+    pub(crate) fn broadcast_with(
+        &self,
+        op: &'static str,
+        rhs: &Tensor,
+    ) -> Result<(Vec<usize>, Layout, Layout)> {
         self.same_device(op, rhs)?;
         self.same_dtype(op, rhs)?;
         let shape = broadcast_shapes(op, self.shape(), rhs.shape())?;
-        Ok((shape.clone(), self.layout().broadcast_to(&shape), rhs.layout().broadcast_to(&shape)))
+        Ok((
+            shape.clone(),
+            self.layout().broadcast_to(&shape),
+            rhs.layout().broadcast_to(&shape),
+        ))
     }
 }

@@ -12,15 +12,21 @@ impl Tensor {
     fn reduced_shape(&self, axes: &[usize], keepdim: bool) -> Vec<usize> {
         let dims = self.shape().iter().enumerate();
         if keepdim {
-            dims.map(|(d, &n)| if axes.contains(&d) { 1 } else { n }).collect()
+            dims.map(|(d, &n)| if axes.contains(&d) { 1 } else { n })
+                .collect()
         } else {
-            dims.filter(|(d, _)| !axes.contains(d)).map(|(_, &n)| n).collect()
+            dims.filter(|(d, _)| !axes.contains(d))
+                .map(|(_, &n)| n)
+                .collect()
         }
     }
 
     /// Runs a reduction kernel; the result keeps the reduced axes as length 1.
     fn reduce_keepdim(&self, op: ReduceOp, axes: &[usize]) -> Result<Tensor> {
-        Tensor::from_kernel(self.storage().reduce(op, self.layout(), axes), &self.reduced_shape(axes, true))
+        Tensor::from_kernel(
+            self.storage().reduce(op, self.layout(), axes),
+            &self.reduced_shape(axes, true),
+        )
     }
 
     /// A keepdim result seen with the reduced axes dropped (a view, no copy).
@@ -92,7 +98,9 @@ impl Tensor {
         let out = self.drop_reduced(kept, axes, keepdim);
         Ok(record(out, "max", &[self], move |g, _| {
             let mask = x.eq(&peak)?.to_dtype(x.dtype())?;
-            let share = g.reshape(peak.shape())?.div(&mask.sum_axes(&axes_owned, true)?)?;
+            let share = g
+                .reshape(peak.shape())?
+                .div(&mask.sum_axes(&axes_owned, true)?)?;
             Ok(vec![Some(mask.mul(&share)?)])
         }))
     }
@@ -101,7 +109,10 @@ impl Tensor {
     pub fn argmax(&self, axis: isize, keepdim: bool) -> Result<Tensor> {
         let axis = normalize_axis("argmax", axis, self.ndim())?;
         self.require_nonempty("argmax", &[axis])?;
-        let kept = Tensor::from_kernel(self.storage().argmax(self.layout(), axis), &self.reduced_shape(&[axis], true))?;
+        let kept = Tensor::from_kernel(
+            self.storage().argmax(self.layout(), axis),
+            &self.reduced_shape(&[axis], true),
+        )?;
         Ok(self.drop_reduced(kept, &[axis], keepdim))
     }
 
@@ -125,7 +136,10 @@ impl Tensor {
             return Ok(self.clone());
         }
         let lead = self.ndim().checked_sub(shape.len()).ok_or_else(|| {
-            Error::Internal(format!("sum_to: {:?} cannot be summed to {shape:?}", self.shape()))
+            Error::Internal(format!(
+                "sum_to: {:?} cannot be summed to {shape:?}",
+                self.shape()
+            ))
         })?;
         let axes: Vec<usize> = (0..self.ndim())
             .filter(|&d| d < lead || (shape[d - lead] == 1 && self.shape()[d] != 1))

@@ -25,7 +25,9 @@ impl Tensor {
         let base = self.contiguous_storage()?;
         let out = base.with_layout(base.layout().reshape_contiguous(shape));
         let input_shape = self.shape().to_vec();
-        Ok(record(out, "reshape", &[self], move |g, _| Ok(vec![Some(g.reshape(&input_shape)?)])))
+        Ok(record(out, "reshape", &[self], move |g, _| {
+            Ok(vec![Some(g.reshape(&input_shape)?)])
+        }))
     }
 
     /// The elements in C order: this tensor if already contiguous, else a copy.
@@ -34,12 +36,17 @@ impl Tensor {
             return Ok(self.clone());
         }
         let out = self.contiguous_storage()?;
-        Ok(record(out, "contiguous", &[self], |g, _| Ok(vec![Some(g.clone())])))
+        Ok(record(out, "contiguous", &[self], |g, _| {
+            Ok(vec![Some(g.clone())])
+        }))
     }
 
     /// A view with axes `a` and `b` swapped (negative axes count from the end).
     pub fn transpose(&self, a: isize, b: isize) -> Result<Tensor> {
-        let (a, b) = (normalize_axis("transpose", a, self.ndim())?, normalize_axis("transpose", b, self.ndim())?);
+        let (a, b) = (
+            normalize_axis("transpose", a, self.ndim())?,
+            normalize_axis("transpose", b, self.ndim())?,
+        );
         let mut axes: Vec<usize> = (0..self.ndim()).collect();
         axes.swap(a, b);
         self.permute(&axes)
@@ -49,7 +56,9 @@ impl Tensor {
     pub fn permute(&self, axes: &[usize]) -> Result<Tensor> {
         let mut seen = vec![false; self.ndim()];
         let valid = axes.len() == self.ndim()
-            && axes.iter().all(|&a| a < self.ndim() && !std::mem::replace(&mut seen[a], true));
+            && axes
+                .iter()
+                .all(|&a| a < self.ndim() && !std::mem::replace(&mut seen[a], true));
         if !valid {
             return Err(Error::InvalidShape {
                 op: "permute",
@@ -63,7 +72,9 @@ impl Tensor {
         let out = self.with_layout(self.layout().permute(axes));
         let mut inverse = vec![0; axes.len()];
         axes.iter().enumerate().for_each(|(i, &a)| inverse[a] = i);
-        Ok(record(out, "permute", &[self], move |g, _| Ok(vec![Some(g.permute(&inverse)?)])))
+        Ok(record(out, "permute", &[self], move |g, _| {
+            Ok(vec![Some(g.permute(&inverse)?)])
+        }))
     }
 
     /// A view repeated to `shape` by numpy's broadcasting rules (no copy).
@@ -78,7 +89,9 @@ impl Tensor {
         }
         let out = self.with_layout(self.layout().broadcast_to(shape));
         let input_shape = self.shape().to_vec();
-        Ok(record(out, "broadcast_to", &[self], move |g, _| Ok(vec![Some(g.sum_to(&input_shape)?)])))
+        Ok(record(out, "broadcast_to", &[self], move |g, _| {
+            Ok(vec![Some(g.sum_to(&input_shape)?)])
+        }))
     }
 
     /// A view of `len` elements along `axis`, from `start` on (PyTorch's `narrow`).
@@ -105,7 +118,10 @@ impl Tensor {
                 Tensor::zeros(&shape, g.dtype(), &g.device())
             };
             let (before, after) = (zeros(start)?, zeros(dim - start - len)?);
-            Ok(vec![Some(Tensor::cat(&[&before, g, &after], axis as isize)?)])
+            Ok(vec![Some(Tensor::cat(
+                &[&before, g, &after],
+                axis as isize,
+            )?)])
         }))
     }
 
@@ -135,7 +151,8 @@ impl Tensor {
         let lengths: Vec<usize> = tensors.iter().map(|t| t.shape()[axis]).collect();
         let mut shape = first.shape().to_vec();
         shape[axis] = lengths.iter().sum();
-        let parts: Vec<(&Storage, &Layout)> = tensors.iter().map(|t| (t.storage(), t.layout())).collect();
+        let parts: Vec<(&Storage, &Layout)> =
+            tensors.iter().map(|t| (t.storage(), t.layout())).collect();
         let out = Tensor::from_kernel(Storage::cat(&parts, axis, &shape), &shape)?;
         Ok(record(out, "cat", tensors, move |g, needs| {
             let mut start = 0;

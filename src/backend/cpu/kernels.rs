@@ -36,7 +36,9 @@ pub(super) fn float_unary<T: Float + Scalar>(v: &[T], layout: &Layout, op: Unary
         }),
         // `x < 0` rather than `max` so that NaN stays NaN.
         UnaryOp::Relu => map1(v, layout, |x| if x < zero { zero } else { x }),
-        UnaryOp::Gelu => map1(v, layout, |x| half * x * (one + (c * (x + a * x * x * x)).tanh())),
+        UnaryOp::Gelu => map1(v, layout, |x| {
+            half * x * (one + (c * (x + a * x * x * x)).tanh())
+        }),
         UnaryOp::GeluGrad => map1(v, layout, |x| {
             let t = (c * (x + a * x * x * x)).tanh();
             let three = T::from_f64(3.0);
@@ -60,8 +62,17 @@ pub(super) fn float_unary<T: Float + Scalar>(v: &[T], layout: &Layout, op: Unary
 }
 
 /// Elementwise arithmetic of two views of one shape.
-pub(super) fn arith<T: Arith>(op: BinaryOp, a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Result<Vec<T>> {
-    if op == BinaryOp::Div && T::DTYPE.is_integral() && map1(b, lb, |x| x == T::ZERO).contains(&true) {
+pub(super) fn arith<T: Arith>(
+    op: BinaryOp,
+    a: &[T],
+    la: &Layout,
+    b: &[T],
+    lb: &Layout,
+) -> Result<Vec<T>> {
+    if op == BinaryOp::Div
+        && T::DTYPE.is_integral()
+        && map1(b, lb, |x| x == T::ZERO).contains(&true)
+    {
         return Err(Error::InvalidArgument {
             op: "div",
             message: format!("integer division by zero in a {} tensor", T::DTYPE),
@@ -76,7 +87,13 @@ pub(super) fn arith<T: Arith>(op: BinaryOp, a: &[T], la: &Layout, b: &[T], lb: &
 }
 
 /// Elementwise comparison of two views of one shape.
-pub(super) fn compare<T: Scalar + PartialOrd>(op: CmpOp, a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Vec<bool> {
+pub(super) fn compare<T: Scalar + PartialOrd>(
+    op: CmpOp,
+    a: &[T],
+    la: &Layout,
+    b: &[T],
+    lb: &Layout,
+) -> Vec<bool> {
     match op {
         CmpOp::Eq => map2(a, la, b, lb, |x, y| x == y),
         CmpOp::Lt => map2(a, la, b, lb, |x, y| x < y),
@@ -100,25 +117,43 @@ pub(super) fn reduce<T: Copy, A: Copy>(
     axes.iter().for_each(|&a| out_strides[a] = 0);
     let mut out = vec![init; numel(&out_shape)];
     let strides = [layout.strides.as_slice(), out_strides.as_slice()];
-    for_each_run(&layout.shape, strides, [layout.offset, 0], |[s, o], len, steps| match steps {
-        [1, 0] => out[o] = fold_run(out[o], &src[s..s + len]),
-        [ss, 0] => out[o] = (0..len).fold(out[o], |acc, k| step(acc, src[s + k * ss])),
-        [ss, os] => (0..len).for_each(|k| out[o + k * os] = step(out[o + k * os], src[s + k * ss])),
-    });
+    for_each_run(
+        &layout.shape,
+        strides,
+        [layout.offset, 0],
+        |[s, o], len, steps| match steps {
+            [1, 0] => out[o] = fold_run(out[o], &src[s..s + len]),
+            [ss, 0] => out[o] = (0..len).fold(out[o], |acc, k| step(acc, src[s + k * ss])),
+            [ss, os] => {
+                (0..len).for_each(|k| out[o + k * os] = step(out[o + k * os], src[s + k * ss]))
+            }
+        },
+    );
     out
 }
 
-/// Sum of a contiguous run in eight interleaved lanes: vectorises, and rounds less than a serial sum.
+/// Sum of a contiguous run, added to `acc`. Pairwise, like numpy: halves are summed separately
+/// down to blocks of 128, which are summed in eight interleaved lanes (which vectorise). The
+/// rounding error grows with log(n) rather than n, and the recursion is at most ~log2(n) deep.
 pub(super) fn sum_run<T: Arith>(acc: T, xs: &[T]) -> T {
-    let mut lanes = [T::ZERO; 8];
-    let chunks = xs.chunks_exact(8);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        for (lane, &x) in lanes.iter_mut().zip(chunk) {
-            *lane = lane.add(x);
+    fn pairwise<T: Arith>(xs: &[T]) -> T {
+        if xs.len() > 128 {
+            let mid = xs.len() / 2 / 8 * 8;
+            return pairwise(&xs[..mid]).add(pairwise(&xs[mid..]));
         }
+        let mut lanes = [T::ZERO; 8];
+        let chunks = xs.chunks_exact(8);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (lane, &x) in lanes.iter_mut().zip(chunk) {
+                *lane = lane.add(x);
+            }
+        }
+        let paired = [0, 2, 4, 6].map(|i| lanes[i].add(lanes[i + 1]));
+        let total = paired[0].add(paired[1]).add(paired[2].add(paired[3]));
+        rest.iter().fold(total, |a, &x| a.add(x))
     }
-    lanes.iter().chain(rest).fold(acc, |a, &x| a.add(x))
+    acc.add(pairwise(xs))
 }
 
 /// Index of the first maximum along `axis` (NaN counts as the maximum), for each kept position.
@@ -127,30 +162,45 @@ pub(super) fn argmax<T: Ordered>(src: &[T], layout: &Layout, axis: usize) -> Vec
     let mut kept = layout.clone();
     kept.shape[axis] = 1;
     let mut out = Vec::with_capacity(kept.numel());
-    for_each_run(&kept.shape, [&kept.strides], [kept.offset], |[s], n, [st]| {
-        out.extend((0..n).map(|r| {
-            let base = s + r * st;
-            let (mut best, mut best_index) = (src[base], 0);
-            for i in 1..len {
-                let x = src[base + i * step];
-                if !best.is_nan() && (x > best || x.is_nan()) {
-                    (best, best_index) = (x, i);
+    for_each_run(
+        &kept.shape,
+        [&kept.strides],
+        [kept.offset],
+        |[s], n, [st]| {
+            out.extend((0..n).map(|r| {
+                let base = s + r * st;
+                let (mut best, mut best_index) = (src[base], 0);
+                for i in 1..len {
+                    let x = src[base + i * step];
+                    if !best.is_nan() && (x > best || x.is_nan()) {
+                        (best, best_index) = (x, i);
+                    }
                 }
-            }
-            best_index as i64
-        }));
-    });
+                best_index as i64
+            }));
+        },
+    );
     out
 }
 
 /// A `[m, n]` matrix view at `offset`, or `None` when its strides alias (a broadcast matrix).
-fn matrix<T>(data: &[T], offset: usize, (m, n): (usize, usize), (sm, sn): (usize, usize)) -> Option<ArrayView2<'_, T>> {
+fn matrix<T>(
+    data: &[T],
+    offset: usize,
+    (m, n): (usize, usize),
+    (sm, sn): (usize, usize),
+) -> Option<ArrayView2<'_, T>> {
     ArrayView2::from_shape((m, n).strides((sm, sn)), data.get(offset..)?).ok()
 }
 
 /// Batched matrix product of `[b, m, k]` and `[b, k, n]` views, through ndarray's GEMM (which takes
 /// transposed views as they are, without a copy).
-pub(super) fn matmul<T: LinalgScalar + Scalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Result<Vec<T>> {
+pub(super) fn matmul<T: LinalgScalar + Scalar>(
+    a: &[T],
+    la: &Layout,
+    b: &[T],
+    lb: &Layout,
+) -> Result<Vec<T>> {
     let (batch, m, k, n) = (la.shape[0], la.shape[1], la.shape[2], lb.shape[2]);
     let mut out = vec![T::zero(); batch * m * n];
     if out.is_empty() {
@@ -160,10 +210,15 @@ pub(super) fn matmul<T: LinalgScalar + Scalar>(a: &[T], la: &Layout, b: &[T], lb
     for (i, c) in out.chunks_mut(m * n).enumerate() {
         let lhs = matrix(a, la.offset + i * la.strides[0], (m, k), gemm_layout(la));
         let rhs = matrix(b, lb.offset + i * lb.strides[0], (k, n), gemm_layout(lb));
-        let mut c = ArrayViewMut2::from_shape((m, n), c).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut c =
+            ArrayViewMut2::from_shape((m, n), c).map_err(|e| Error::Internal(e.to_string()))?;
         match (lhs, rhs) {
             (Some(lhs), Some(rhs)) => general_mat_mul(T::one(), &lhs, &rhs, T::zero(), &mut c),
-            _ => return Err(Error::Internal("matmul operand with aliasing strides".into())),
+            _ => {
+                return Err(Error::Internal(
+                    "matmul operand with aliasing strides".into(),
+                ));
+            }
         }
     }
     Ok(out)
@@ -179,7 +234,11 @@ pub(super) fn cast<S: Scalar, D: Scalar>(v: &[S], layout: &Layout) -> Vec<D> {
 }
 
 /// Concatenates views along `axis` into a C-order buffer of `out_shape`.
-pub(super) fn cat<T: Scalar>(parts: &[(&[T], &Layout)], axis: usize, out_shape: &[usize]) -> Vec<T> {
+pub(super) fn cat<T: Scalar>(
+    parts: &[(&[T], &Layout)],
+    axis: usize,
+    out_shape: &[usize],
+) -> Vec<T> {
     let whole = Layout::contiguous(out_shape);
     let mut out = vec![T::from_f64(0.0); whole.numel()];
     let mut start = 0;

@@ -68,15 +68,42 @@ macro_rules! match_pair {
 macro_rules! with_dtype {
     ($dtype:expr, $T:ident => $body:expr) => {
         match $dtype {
-            DType::F32 => { type $T = f32; $body }
-            DType::F64 => { type $T = f64; $body }
-            DType::F16 => { type $T = f16; $body }
-            DType::BF16 => { type $T = bf16; $body }
-            DType::I32 => { type $T = i32; $body }
-            DType::I64 => { type $T = i64; $body }
-            DType::U8 => { type $T = u8; $body }
-            DType::Bool => { type $T = bool; $body }
-            DType::C64 => { type $T = Complex32; $body }
+            DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            DType::F16 => {
+                type $T = f16;
+                $body
+            }
+            DType::BF16 => {
+                type $T = bf16;
+                $body
+            }
+            DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            DType::U8 => {
+                type $T = u8;
+                $body
+            }
+            DType::Bool => {
+                type $T = bool;
+                $body
+            }
+            DType::C64 => {
+                type $T = Complex32;
+                $body
+            }
         }
     };
 }
@@ -129,7 +156,11 @@ impl CpuStorage {
     }
 
     /// A half-precision view computed in f32: upcast, run `f` on the C-order copy, cast back.
-    fn via_f32(&self, layout: &Layout, f: impl FnOnce(&CpuStorage, &Layout) -> Result<CpuStorage>) -> Result<CpuStorage> {
+    fn via_f32(
+        &self,
+        layout: &Layout,
+        f: impl FnOnce(&CpuStorage, &Layout) -> Result<CpuStorage>,
+    ) -> Result<CpuStorage> {
         let wide = self.to_dtype(layout, DType::F32)?;
         f(&wide, &Layout::contiguous(&layout.shape))?.cast_all(self.dtype())
     }
@@ -146,18 +177,35 @@ impl Backend for CpuStorage {
             CpuStorage::F32(v) => Ok(CpuStorage::F32(kernels::float_unary(v, layout, op))),
             CpuStorage::F64(v) => Ok(CpuStorage::F64(kernels::float_unary(v, layout, op))),
             CpuStorage::F16(_) | CpuStorage::BF16(_) => self.via_f32(layout, |s, l| s.unary(op, l)),
-            CpuStorage::I32(v) if op == Neg => Ok(CpuStorage::I32(strided::map1(v, layout, i32::wrapping_neg))),
-            CpuStorage::I64(v) if op == Neg => Ok(CpuStorage::I64(strided::map1(v, layout, i64::wrapping_neg))),
-            CpuStorage::I32(v) if op == Abs => Ok(CpuStorage::I32(strided::map1(v, layout, i32::wrapping_abs))),
-            CpuStorage::I64(v) if op == Abs => Ok(CpuStorage::I64(strided::map1(v, layout, i64::wrapping_abs))),
-            CpuStorage::C64(v) if op == Neg => Ok(CpuStorage::C64(strided::map1(v, layout, |x| -x))),
+            CpuStorage::I32(v) if op == Neg => {
+                Ok(CpuStorage::I32(strided::map1(v, layout, i32::wrapping_neg)))
+            }
+            CpuStorage::I64(v) if op == Neg => {
+                Ok(CpuStorage::I64(strided::map1(v, layout, i64::wrapping_neg)))
+            }
+            CpuStorage::I32(v) if op == Abs => {
+                Ok(CpuStorage::I32(strided::map1(v, layout, i32::wrapping_abs)))
+            }
+            CpuStorage::I64(v) if op == Abs => {
+                Ok(CpuStorage::I64(strided::map1(v, layout, i64::wrapping_abs)))
+            }
+            CpuStorage::C64(v) if op == Neg => {
+                Ok(CpuStorage::C64(strided::map1(v, layout, |x| -x)))
+            }
             _ => Err(unsupported(op.name(), self.dtype(), TO_FLOAT)),
         }
     }
 
-    fn binary(&self, op: BinaryOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
+    fn binary(
+        &self,
+        op: BinaryOp,
+        layout: &Layout,
+        rhs: &Self,
+        rhs_layout: &Layout,
+    ) -> Result<Self> {
         match (self, rhs) {
-            (CpuStorage::F16(_), CpuStorage::F16(_)) | (CpuStorage::BF16(_), CpuStorage::BF16(_)) => {
+            (CpuStorage::F16(_), CpuStorage::F16(_))
+            | (CpuStorage::BF16(_), CpuStorage::BF16(_)) => {
                 let wide_rhs = rhs.to_dtype(rhs_layout, DType::F32)?;
                 self.via_f32(layout, |s, l| s.binary(op, l, &wide_rhs, l))
             }
@@ -169,9 +217,9 @@ impl Backend for CpuStorage {
 
     fn compare(&self, op: CmpOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         match (self, rhs) {
-            (CpuStorage::C64(a), CpuStorage::C64(b)) if op == CmpOp::Eq => {
-                Ok(CpuStorage::Bool(strided::map2(a, layout, b, rhs_layout, |x, y| x == y)))
-            }
+            (CpuStorage::C64(a), CpuStorage::C64(b)) if op == CmpOp::Eq => Ok(CpuStorage::Bool(
+                strided::map2(a, layout, b, rhs_layout, |x, y| x == y),
+            )),
             _ => match_pair!((self, rhs), [F32, F64, F16, BF16, I32, I64, U8, Bool], (a, b) =>
                 Ok(CpuStorage::Bool(kernels::compare(op, a, layout, b, rhs_layout))),
                 _ => Err(unsupported(op.name(), self.dtype(), "complex numbers have no order"))),
@@ -185,7 +233,11 @@ impl Backend for CpuStorage {
         (on_false, false_layout): (&Self, &Layout),
     ) -> Result<Self> {
         let CpuStorage::Bool(cond) = self else {
-            return Err(unsupported("where", self.dtype(), "the condition must be a bool tensor"));
+            return Err(unsupported(
+                "where",
+                self.dtype(),
+                "the condition must be a bool tensor",
+            ));
         };
         match_pair!((on_true, on_false), [F32, F64, F16, BF16, I32, I64, U8, Bool, C64], (t, f) =>
             Ok(Scalar::wrap(strided::map3((cond, layout), (t, true_layout), (f, false_layout),
@@ -196,7 +248,9 @@ impl Backend for CpuStorage {
     fn reduce(&self, op: ReduceOp, layout: &Layout, axes: &[usize]) -> Result<Self> {
         match op {
             ReduceOp::Sum => match self {
-                CpuStorage::F16(_) | CpuStorage::BF16(_) => self.via_f32(layout, |s, l| s.reduce(op, l, axes)),
+                CpuStorage::F16(_) | CpuStorage::BF16(_) => {
+                    self.via_f32(layout, |s, l| s.reduce(op, l, axes))
+                }
                 CpuStorage::F32(v) => Ok(CpuStorage::F32(arith_sum(v, layout, axes))),
                 CpuStorage::F64(v) => Ok(CpuStorage::F64(arith_sum(v, layout, axes))),
                 CpuStorage::C64(v) => Ok(CpuStorage::C64(arith_sum(v, layout, axes))),
@@ -221,11 +275,17 @@ impl Backend for CpuStorage {
         // GEMM reads transposed views in place but not broadcast (stride-0) matrices: copy those.
         let aliased = |l: &Layout| (1..3).any(|d| l.shape[d] > 1 && l.strides[d] == 0);
         if aliased(layout) || aliased(rhs_layout) {
-            let (lc, rc) = (Layout::contiguous(&layout.shape), Layout::contiguous(&rhs_layout.shape));
-            return self.copy_strided(layout)?.matmul(&lc, &rhs.copy_strided(rhs_layout)?, &rc);
+            let (lc, rc) = (
+                Layout::contiguous(&layout.shape),
+                Layout::contiguous(&rhs_layout.shape),
+            );
+            return self
+                .copy_strided(layout)?
+                .matmul(&lc, &rhs.copy_strided(rhs_layout)?, &rc);
         }
         match (self, rhs) {
-            (CpuStorage::F16(_), CpuStorage::F16(_)) | (CpuStorage::BF16(_), CpuStorage::BF16(_)) => {
+            (CpuStorage::F16(_), CpuStorage::F16(_))
+            | (CpuStorage::BF16(_), CpuStorage::BF16(_)) => {
                 let wide_rhs = rhs.to_dtype(rhs_layout, DType::F32)?;
                 let rc = Layout::contiguous(&rhs_layout.shape);
                 self.via_f32(layout, |s, l| s.matmul(l, &wide_rhs, &rc))
@@ -240,7 +300,9 @@ impl Backend for CpuStorage {
         if dtype == self.dtype() {
             return self.copy_strided(layout);
         }
-        Ok(match_storage!(self, all, v => with_dtype!(dtype, D => D::wrap(kernels::cast::<_, D>(v, layout)))))
+        Ok(
+            match_storage!(self, all, v => with_dtype!(dtype, D => D::wrap(kernels::cast::<_, D>(v, layout)))),
+        )
     }
 
     fn copy_strided(&self, layout: &Layout) -> Result<Self> {
@@ -279,17 +341,28 @@ fn arith_sum<T: Arith>(v: &[T], layout: &Layout, axes: &[usize]) -> Vec<T> {
 /// Sums of integers and bools, in i64 as PyTorch does.
 fn integer_sum<T: Scalar>(v: &[T], layout: &Layout, axes: &[usize]) -> Vec<i64> {
     let step = |acc: i64, x: T| acc.wrapping_add(x.to_i64());
-    kernels::reduce(v, layout, axes, 0, step, |acc, run| run.iter().fold(acc, |a, &x| step(a, x)))
+    kernels::reduce(v, layout, axes, 0, step, |acc, run| {
+        run.iter().fold(acc, |a, &x| step(a, x))
+    })
 }
 
 fn max_reduce<T: Ordered>(v: &[T], layout: &Layout, axes: &[usize]) -> Vec<T> {
-    kernels::reduce(v, layout, axes, T::LOWEST, T::max_nan, |acc, run| run.iter().fold(acc, |a, &x| a.max_nan(x)))
+    kernels::reduce(v, layout, axes, T::LOWEST, T::max_nan, |acc, run| {
+        run.iter().fold(acc, |a, &x| a.max_nan(x))
+    })
 }
 
 /// Every part's slice with the element type of `_witness` (the first part's), or an internal error.
-fn typed_parts<'a, T: Scalar>(_witness: &[T], parts: &[(&'a CpuStorage, &'a Layout)]) -> Result<Vec<(&'a [T], &'a Layout)>> {
+fn typed_parts<'a, T: Scalar>(
+    _witness: &[T],
+    parts: &[(&'a CpuStorage, &'a Layout)],
+) -> Result<Vec<(&'a [T], &'a Layout)>> {
     parts
         .iter()
-        .map(|&(s, l)| T::slice(s).map(|v| (v, l)).ok_or_else(|| Error::Internal("cat of mixed dtypes".into())))
+        .map(|&(s, l)| {
+            T::slice(s)
+                .map(|v| (v, l))
+                .ok_or_else(|| Error::Internal("cat of mixed dtypes".into()))
+        })
         .collect()
 }

@@ -62,13 +62,18 @@ pub(crate) fn for_each_run<const N: usize>(
 /// The view's elements mapped through `f`, in C order.
 pub(crate) fn map1<T: Copy, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U) -> Vec<U> {
     let mut out = Vec::with_capacity(layout.numel());
-    for_each_run(&layout.shape, [&layout.strides], [layout.offset], |[s], len, [step]| {
-        if step == 1 {
-            out.extend(src[s..s + len].iter().map(|&x| f(x)));
-        } else {
-            out.extend((0..len).map(|i| f(src[s + i * step])));
-        }
-    });
+    for_each_run(
+        &layout.shape,
+        [&layout.strides],
+        [layout.offset],
+        |[s], len, [step]| {
+            if step == 1 {
+                out.extend(src[s..s + len].iter().map(|&x| f(x)));
+            } else {
+                out.extend((0..len).map(|i| f(src[s + i * step])));
+            }
+        },
+    );
     out
 }
 
@@ -82,14 +87,22 @@ pub(crate) fn map2<A: Copy, B: Copy, U>(
 ) -> Vec<U> {
     let mut out = Vec::with_capacity(la.numel());
     let strides = [la.strides.as_slice(), lb.strides.as_slice()];
-    for_each_run(&la.shape, strides, [la.offset, lb.offset], |[i, j], len, steps| {
-        match steps {
-            [1, 1] => out.extend(a[i..i + len].iter().zip(&b[j..j + len]).map(|(&x, &y)| f(x, y))),
+    for_each_run(
+        &la.shape,
+        strides,
+        [la.offset, lb.offset],
+        |[i, j], len, steps| match steps {
+            [1, 1] => out.extend(
+                a[i..i + len]
+                    .iter()
+                    .zip(&b[j..j + len])
+                    .map(|(&x, &y)| f(x, y)),
+            ),
             [1, 0] => out.extend(a[i..i + len].iter().map(|&x| f(x, b[j]))),
             [0, 1] => out.extend(b[j..j + len].iter().map(|&y| f(a[i], y))),
             [sa, sb] => out.extend((0..len).map(|k| f(a[i + k * sa], b[j + k * sb]))),
-        }
-    });
+        },
+    );
     out
 }
 
@@ -101,21 +114,35 @@ pub(crate) fn map3<A: Copy, B: Copy, C: Copy, U>(
     f: impl Fn(A, B, C) -> U,
 ) -> Vec<U> {
     let mut out = Vec::with_capacity(la.numel());
-    let strides = [la.strides.as_slice(), lb.strides.as_slice(), lc.strides.as_slice()];
+    let strides = [
+        la.strides.as_slice(),
+        lb.strides.as_slice(),
+        lc.strides.as_slice(),
+    ];
     let offsets = [la.offset, lb.offset, lc.offset];
-    for_each_run(&la.shape, strides, offsets, |[i, j, k], len, [sa, sb, sc]| {
-        out.extend((0..len).map(|n| f(a[i + n * sa], b[j + n * sb], c[k + n * sc])));
-    });
+    for_each_run(
+        &la.shape,
+        strides,
+        offsets,
+        |[i, j, k], len, [sa, sb, sc]| {
+            out.extend((0..len).map(|n| f(a[i + n * sa], b[j + n * sb], c[k + n * sc])));
+        },
+    );
     out
 }
 
 /// Copies the view `src` into the view `dst` of a mutable buffer; both have one shape.
 pub(crate) fn copy_into<T: Copy>(dst: &mut [T], ld: &Layout, src: &[T], ls: &Layout) {
     let strides = [ld.strides.as_slice(), ls.strides.as_slice()];
-    for_each_run(&ld.shape, strides, [ld.offset, ls.offset], |[d, s], len, steps| match steps {
-        [1, 1] => dst[d..d + len].copy_from_slice(&src[s..s + len]),
-        [sd, ss] => (0..len).for_each(|k| dst[d + k * sd] = src[s + k * ss]),
-    });
+    for_each_run(
+        &ld.shape,
+        strides,
+        [ld.offset, ls.offset],
+        |[d, s], len, steps| match steps {
+            [1, 1] => dst[d..d + len].copy_from_slice(&src[s..s + len]),
+            [sd, ss] => (0..len).for_each(|k| dst[d + k * sd] = src[s + k * ss]),
+        },
+    );
 }
 
 #[cfg(test)]
@@ -137,7 +164,13 @@ mod tests {
         assert_eq!(runs, 1);
         // A broadcast row added to a matrix.
         let row = Layout::contiguous(&[3]).broadcast_to(&[2, 3]);
-        let sum = map2(&data, &Layout::contiguous(&[2, 3]), &[10, 20, 30], &row, |a, b| a + b);
+        let sum = map2(
+            &data,
+            &Layout::contiguous(&[2, 3]),
+            &[10, 20, 30],
+            &row,
+            |a, b| a + b,
+        );
         assert_eq!(sum, vec![10, 21, 32, 13, 24, 35]);
     }
 }

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests: seeded random inputs, never all zeros or ones.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use wgrad::{DType, Device, Tensor};
+
+pub fn cpu() -> Device {
+    Device::cpu()
+}
+
+/// Standard-normal f64 samples.
+pub fn randn(shape: &[usize], seed: u64) -> Tensor {
+    Tensor::randn(shape, DType::F64, seed, &cpu()).unwrap()
+}
+
+/// f64 samples in [0.5, 1.5): inputs for functions defined only for positive numbers.
+pub fn positive(shape: &[usize], seed: u64) -> Tensor {
+    Tensor::rand(shape, DType::F64, seed, &cpu())
+        .unwrap()
+        .add_scalar(0.5)
+        .unwrap()
+}
+
+/// The tensor's f64 elements in C order.
+pub fn values(t: &Tensor) -> Vec<f64> {
+    t.detach()
+        .to_dtype(DType::F64)
+        .unwrap()
+        .to_ndarray::<f64>()
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// Asserts elementwise closeness with a stated tolerance.
+pub fn assert_close(actual: &[f64], expected: &[f64], tol: f64) {
+    assert_eq!(actual.len(), expected.len(), "lengths differ");
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= tol * (1.0 + e.abs()),
+            "element {i}: {a} vs {e} (tolerance {tol})"
+        );
+    }
+}

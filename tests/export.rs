@@ -1,0 +1,153 @@
+//! Export to ndarray: refusal of attached tensors, dtype identity, copy semantics, logical order.
+
+mod common;
+
+use common::{cpu, randn};
+use half::{bf16, f16};
+use ndarray::{Array, ArrayD, IxDyn, s};
+use num_complex::Complex32;
+use wgrad::{DType, DynArray, Error, Tensor};
+
+#[test]
+fn attached_tensors_are_refused_until_detached() {
+    let leaf = Tensor::randn(&[2, 64], DType::F32, 42, &cpu())
+        .unwrap()
+        .requires_grad()
+        .unwrap();
+    let err = leaf.to_ndarray::<f32>().unwrap_err();
+    assert!(matches!(err, Error::RequiresGrad { .. }));
+    assert_eq!(
+        err.to_string(),
+        "cannot export a tensor that requires grad (shape [2, 64], f32, cpu); call .detach() first: t.detach().to_ndarray()"
+    );
+    let result = leaf.exp().unwrap();
+    assert!(matches!(
+        result.to_ndarray::<f32>(),
+        Err(Error::RequiresGrad { .. })
+    ));
+    assert!(matches!(
+        result.to_ndarray_dyn(),
+        Err(Error::RequiresGrad { .. })
+    ));
+    let exported = result.detach().to_ndarray::<f32>().unwrap();
+    let expected = leaf.detach().to_ndarray::<f32>().unwrap().mapv(f32::exp);
+    assert_eq!(exported, expected);
+}
+
+#[test]
+fn the_element_type_must_match_and_the_error_says_how() {
+    let t = randn(&[3], 1);
+    let err = t.to_ndarray::<f32>().unwrap_err();
+    assert!(matches!(
+        err,
+        Error::ExportDType {
+            requested: DType::F32,
+            actual: DType::F64
+        }
+    ));
+    assert!(
+        err.to_string()
+            .contains("t.to_dtype(DType::F32)?.to_ndarray::<f32>()"),
+        "{err}"
+    );
+    let converted = t.to_dtype(DType::F32).unwrap().to_ndarray::<f32>().unwrap();
+    assert_eq!(converted, t.to_ndarray::<f64>().unwrap().mapv(|v| v as f32));
+}
+
+#[test]
+fn exports_copy_and_never_alias() {
+    let t = randn(&[2, 3], 2);
+    let mut first = t.to_ndarray::<f64>().unwrap();
+    let original = first.clone();
+    first.fill(-1.0);
+    assert_eq!(
+        t.to_ndarray::<f64>().unwrap(),
+        original,
+        "writing the array leaves the tensor alone"
+    );
+    let mut source = original.clone();
+    let back = Tensor::from_ndarray(&source, &cpu()).unwrap();
+    source.fill(7.0);
+    assert_eq!(
+        back.to_ndarray::<f64>().unwrap(),
+        original,
+        "from_ndarray copies too"
+    );
+}
+
+#[test]
+fn views_export_in_logical_order() {
+    let t = randn(&[3, 4], 3);
+    let a = t.to_ndarray::<f64>().unwrap();
+    assert_eq!(
+        t.transpose(0, 1).unwrap().to_ndarray::<f64>().unwrap(),
+        a.t().to_owned()
+    );
+    assert_eq!(
+        t.narrow(1, 1, 2).unwrap().to_ndarray::<f64>().unwrap(),
+        a.slice(s![.., 1..3]).to_owned().into_dyn()
+    );
+    let row = t.narrow(0, 2, 1).unwrap().broadcast_to(&[2, 3, 4]).unwrap();
+    let exported = row.to_ndarray::<f64>().unwrap();
+    assert!(exported.is_standard_layout());
+    assert_eq!(
+        exported,
+        a.slice(s![2..3, ..])
+            .broadcast(vec![2, 3, 4])
+            .unwrap()
+            .to_owned()
+    );
+}
+
+#[test]
+fn from_ndarray_reads_any_layout() {
+    let base: ArrayD<f32> = Array::from_iter((0..24).map(|i| (i as f32 * 0.37).sin()))
+        .into_shape_with_order(IxDyn(&[4, 6]))
+        .unwrap();
+    let transposed = base.t();
+    let reversed = base.slice(s![..;-1, 1..;2]);
+    for view in [transposed.view(), reversed.into_dyn()] {
+        let t = Tensor::from_ndarray(&view, &cpu()).unwrap();
+        assert_eq!(t.shape(), view.shape());
+        assert_eq!(t.to_ndarray::<f32>().unwrap(), view.to_owned());
+    }
+}
+
+#[test]
+fn every_dtype_round_trips_with_its_identity() {
+    let n = 7;
+    let f = |i: usize| (i as f64 * 1.7 - 5.0).sin() * 3.0;
+    let arrays = [
+        DynArray::F32(Array::from_iter((0..n).map(|i| f(i) as f32)).into_dyn()),
+        DynArray::F64(Array::from_iter((0..n).map(f)).into_dyn()),
+        DynArray::F16(Array::from_iter((0..n).map(|i| f16::from_f64(f(i)))).into_dyn()),
+        DynArray::BF16(Array::from_iter((0..n).map(|i| bf16::from_f64(f(i)))).into_dyn()),
+        DynArray::I32(Array::from_iter((0..n).map(|i| (f(i) * 1e6) as i32)).into_dyn()),
+        DynArray::I64(Array::from_iter((0..n).map(|i| (f(i) * 1e15) as i64)).into_dyn()),
+        DynArray::U8(Array::from_iter((0..n).map(|i| (i * 37 % 256) as u8)).into_dyn()),
+        DynArray::Bool(Array::from_iter((0..n).map(|i| f(i) > 0.0)).into_dyn()),
+        DynArray::C64(
+            Array::from_iter((0..n).map(|i| Complex32::new(f(i) as f32, -(i as f32)))).into_dyn(),
+        ),
+    ];
+    for (array, dtype) in arrays.into_iter().zip(DType::ALL) {
+        assert_eq!(array.dtype(), dtype);
+        let t = Tensor::from_dyn_array(array.clone(), &cpu());
+        assert_eq!(t.dtype(), dtype);
+        assert_eq!(t.to_ndarray_dyn().unwrap(), array);
+        // The typed path too: the right type succeeds, any other refuses.
+        let typed_ok = match dtype {
+            DType::F32 => t.to_ndarray::<f32>().is_ok(),
+            DType::F64 => t.to_ndarray::<f64>().is_ok(),
+            DType::F16 => t.to_ndarray::<f16>().is_ok(),
+            DType::BF16 => t.to_ndarray::<bf16>().is_ok(),
+            DType::I32 => t.to_ndarray::<i32>().is_ok(),
+            DType::I64 => t.to_ndarray::<i64>().is_ok(),
+            DType::U8 => t.to_ndarray::<u8>().is_ok(),
+            DType::Bool => t.to_ndarray::<bool>().is_ok(),
+            DType::C64 => t.to_ndarray::<Complex32>().is_ok(),
+        };
+        assert!(typed_ok, "{dtype}");
+        assert_eq!(t.to_ndarray::<u8>().is_ok(), dtype == DType::U8);
+    }
+}

@@ -1,0 +1,274 @@
+//! Every differentiable op against central finite differences in f64, with PyTorch's gradcheck
+//! tolerances, on random inputs of at least two shapes (and broadcasting wherever the op does).
+
+mod common;
+
+use common::{positive, randn};
+use wgrad::{DType, Error, GradcheckOptions, Result, Tensor, gradcheck};
+
+fn check(f: impl Fn(&[Tensor]) -> Result<Tensor>, inputs: &[Tensor]) {
+    let report =
+        gradcheck(f, inputs, &GradcheckOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.entries > 0, "nothing was compared");
+}
+
+#[test]
+fn gradcheck_catches_a_wrong_gradient() {
+    // d(x * x)/dx is 2x, but detaching one factor makes the analytic gradient x.
+    let wrong = |x: &[Tensor]| x[0].detach().mul(&x[0])?.sum();
+    let err = gradcheck(wrong, &[randn(&[3], 1)], &GradcheckOptions::default()).unwrap_err();
+    let Error::GradcheckFailed {
+        analytic,
+        numerical,
+        ..
+    } = err
+    else {
+        panic!("{err}")
+    };
+    assert!(
+        (numerical - 2.0 * analytic).abs() < 1e-6,
+        "{analytic} vs {numerical}"
+    );
+    let msg = gradcheck(wrong, &[randn(&[3], 1)], &GradcheckOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("analytically") && msg.contains("finite differences"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn gradcheck_refuses_f32() {
+    let x = Tensor::randn(&[3], DType::F32, 0, &common::cpu()).unwrap();
+    let err = gradcheck(|x| x[0].sum(), &[x], &GradcheckOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("to_dtype(DType::F64)"), "{err}");
+}
+
+#[test]
+fn add_sub_mul_div_with_broadcasting() {
+    let shapes: [(&[usize], &[usize]); 4] = [
+        (&[3, 4], &[3, 4]),
+        (&[3, 4], &[4]),
+        (&[2, 1, 3], &[4, 1]),
+        (&[5], &[]),
+    ];
+    for (i, (a, b)) in shapes.into_iter().enumerate() {
+        let seed = 10 * i as u64;
+        let (x, y) = (randn(a, seed), randn(b, seed + 1));
+        check(|t| t[0].add(&t[1]), &[x.clone(), y.clone()]);
+        check(|t| t[0].sub(&t[1]), &[x.clone(), y.clone()]);
+        check(|t| t[0].mul(&t[1]), &[x.clone(), y.clone()]);
+        check(|t| t[0].div(&t[1]), &[x, positive(b, seed + 2)]);
+    }
+}
+
+#[test]
+fn scalar_arithmetic_neg_and_pow() {
+    for shape in [&[4][..], &[2, 3, 2]] {
+        check(
+            |t| t[0].add_scalar(1.5)?.mul_scalar(-2.5),
+            &[randn(shape, 1)],
+        );
+        check(|t| t[0].neg(), &[randn(shape, 2)]);
+        check(|t| t[0].pow(3.0), &[randn(shape, 3)]);
+        check(|t| t[0].pow(-1.5), &[positive(shape, 4)]);
+    }
+}
+
+#[test]
+fn exp_log_sqrt_abs() {
+    for shape in [&[5][..], &[3, 4]] {
+        check(|t| t[0].exp(), &[randn(shape, 5)]);
+        check(|t| t[0].log(), &[positive(shape, 6)]);
+        check(|t| t[0].sqrt(), &[positive(shape, 7)]);
+        check(|t| t[0].abs(), &[randn(shape, 8)]);
+    }
+}
+
+#[test]
+fn activations() {
+    for shape in [&[6][..], &[2, 3, 4]] {
+        check(|t| t[0].tanh(), &[randn(shape, 9)]);
+        check(
+            |t| t[0].sigmoid(),
+            &[randn(shape, 10).mul_scalar(4.0).unwrap()],
+        );
+        check(|t| t[0].relu(), &[randn(shape, 11)]);
+        check(
+            |t| t[0].gelu(),
+            &[randn(shape, 12).mul_scalar(2.0).unwrap()],
+        );
+    }
+}
+
+#[test]
+fn matmul_plain_batched_and_broadcast() {
+    let cases: [(&[usize], &[usize]); 5] = [
+        (&[3, 4], &[4, 2]),
+        (&[1, 5], &[5, 3]),
+        (&[2, 3, 4], &[2, 4, 5]),
+        (&[2, 3, 4], &[4, 2]),
+        (&[3, 4], &[2, 4, 2]),
+    ];
+    for (i, (a, b)) in cases.into_iter().enumerate() {
+        check(
+            |t| t[0].matmul(&t[1]),
+            &[randn(a, 20 + i as u64), randn(b, 30 + i as u64)],
+        );
+    }
+    // Transposed views as operands.
+    check(
+        |t| t[0].transpose(0, 1)?.matmul(&t[1].transpose(0, 1)?),
+        &[randn(&[4, 3], 40), randn(&[2, 4], 41)],
+    );
+}
+
+#[test]
+fn sum_and_mean_over_all_or_one_axis() {
+    for (shape, axis) in [(&[5][..], 0), (&[3, 4][..], 1), (&[2, 3, 4][..], -3)] {
+        check(|t| t[0].sum(), &[randn(shape, 50)]);
+        check(|t| t[0].mean(), &[randn(shape, 51)]);
+        for keepdim in [false, true] {
+            check(|t| t[0].sum_axis(axis, keepdim), &[randn(shape, 52)]);
+            check(|t| t[0].mean_axis(axis, keepdim), &[randn(shape, 53)]);
+        }
+    }
+}
+
+#[test]
+fn max_over_all_or_one_axis() {
+    for (shape, axis) in [(&[7][..], 0), (&[3, 4][..], 0), (&[2, 3, 4][..], -1)] {
+        check(|t| t[0].max(), &[randn(shape, 60)]);
+        for keepdim in [false, true] {
+            check(|t| t[0].max_axis(axis, keepdim), &[randn(shape, 61)]);
+        }
+    }
+}
+
+#[test]
+fn reshape_transpose_permute() {
+    check(|t| t[0].reshape(&[6, 2]), &[randn(&[3, 4], 70)]);
+    // Reshape of a non-contiguous view copies, and still routes the gradient.
+    check(
+        |t| t[0].transpose(0, 1)?.reshape(&[12]),
+        &[randn(&[3, 4], 71)],
+    );
+    check(|t| t[0].transpose(-1, 0), &[randn(&[2, 3, 4], 72)]);
+    check(
+        |t| t[0].permute(&[2, 0, 1])?.contiguous(),
+        &[randn(&[2, 3, 4], 73)],
+    );
+}
+
+#[test]
+fn broadcast_to_and_narrow() {
+    check(|t| t[0].broadcast_to(&[3, 4]), &[randn(&[4], 80)]);
+    check(|t| t[0].broadcast_to(&[2, 3, 4]), &[randn(&[3, 1], 81)]);
+    check(|t| t[0].narrow(1, 1, 2), &[randn(&[3, 4], 82)]);
+    check(
+        |t| t[0].narrow(-1, 0, 3)?.narrow(0, 1, 1),
+        &[randn(&[2, 3, 5], 83)],
+    );
+}
+
+#[test]
+fn cat_along_each_axis() {
+    check(
+        |t| Tensor::cat(&[&t[0], &t[1]], 0),
+        &[randn(&[2, 3], 90), randn(&[4, 3], 91)],
+    );
+    check(
+        |t| Tensor::cat(&[&t[0], &t[1], &t[2]], -1),
+        &[randn(&[2, 1], 92), randn(&[2, 3], 93), randn(&[2, 2], 94)],
+    );
+}
+
+#[test]
+fn softmax_and_log_softmax() {
+    for (shape, axis) in [(&[5][..], 0), (&[3, 4][..], -1), (&[2, 3, 4][..], 1)] {
+        check(|t| t[0].softmax(axis), &[randn(shape, 100)]);
+        check(|t| t[0].log_softmax(axis), &[randn(shape, 101)]);
+    }
+}
+
+#[test]
+fn cross_entropy_and_mse() {
+    let dev = common::cpu();
+    for (n, classes, seed) in [(4, 3, 110), (7, 5, 111)] {
+        let labels: Vec<i64> = (0..n as i64)
+            .map(|i| (i * 7 + seed as i64) % classes as i64)
+            .collect();
+        let labels = Tensor::from_vec(labels, &[n], &dev).unwrap();
+        check(
+            |t| t[0].cross_entropy(&t[1]),
+            &[randn(&[n, classes], seed), labels],
+        );
+        check(
+            |t| t[0].mse_loss(&t[1]),
+            &[
+                randn(&[n, classes], seed + 1),
+                randn(&[n, classes], seed + 2),
+            ],
+        );
+    }
+}
+
+#[test]
+fn where_and_to_dtype() {
+    for shape in [&[6][..], &[3, 4]] {
+        let cond = randn(shape, 120)
+            .gt(&Tensor::zeros(&[], DType::F64, &common::cpu()).unwrap())
+            .unwrap();
+        check(
+            |t| cond.where_cond(&t[0], &t[1]),
+            &[randn(shape, 121), randn(&[1], 122)],
+        );
+        // Through f32 and back. A 1e-6 step is below f32's resolution, but the function is
+        // linear, so a 1e-2 step is exact up to f32 rounding (about 1e-7 / 1e-2 = 1e-5).
+        let loose = GradcheckOptions {
+            eps: 1e-2,
+            atol: 1e-4,
+            rtol: 1e-3,
+        };
+        let f = |t: &[Tensor]| {
+            t[0].to_dtype(DType::F32)?
+                .mul_scalar(3.0)?
+                .to_dtype(DType::F64)
+        };
+        gradcheck(f, &[randn(shape, 123)], &loose).unwrap();
+    }
+}
+
+#[test]
+fn mlp_loss_with_respect_to_every_parameter() {
+    let dev = common::cpu();
+    let x = randn(&[6, 3], 130);
+    let labels = Tensor::from_vec(vec![0i64, 2, 1, 1, 0, 2], &[6], &dev).unwrap();
+    let params = [
+        randn(&[3, 5], 131),
+        randn(&[5], 132),
+        randn(&[5, 3], 133),
+        randn(&[3], 134),
+    ];
+    let mlp = |p: &[Tensor]| -> Result<Tensor> {
+        let hidden = x.matmul(&p[0])?.add(&p[1])?.tanh()?;
+        hidden.matmul(&p[2])?.add(&p[3])?.cross_entropy(&labels)
+    };
+    check(mlp, &params);
+    // And a regression head through gelu and mse, differentiating the input too.
+    let target = randn(&[6, 3], 135);
+    let mut inputs = params.to_vec();
+    inputs.push(x.clone());
+    check(
+        |p| {
+            p[4].matmul(&p[0])?
+                .add(&p[1])?
+                .gelu()?
+                .matmul(&p[2])?
+                .add(&p[3])?
+                .mse_loss(&target)
+        },
+        &inputs,
+    );
+}

@@ -1,0 +1,567 @@
+//! Forward results of every op against ndarray (or plain formulas) on random inputs: values,
+//! views, broadcasting, dtypes.
+
+mod common;
+
+use common::{assert_close, cpu, positive, randn, values};
+use half::{bf16, f16};
+use ndarray::{Array, ArrayD, Axis, Dimension, Ix2, IxDyn, s};
+use num_complex::Complex32;
+use wgrad::{DType, Tensor};
+
+fn nd(t: &Tensor) -> ArrayD<f64> {
+    t.detach().to_ndarray::<f64>().unwrap()
+}
+
+fn assert_nd_close(actual: &ArrayD<f64>, expected: &ArrayD<f64>, tol: f64) {
+    assert_eq!(actual.shape(), expected.shape());
+    assert_close(
+        &actual.iter().copied().collect::<Vec<_>>(),
+        &expected.iter().copied().collect::<Vec<_>>(),
+        tol,
+    );
+}
+
+#[test]
+fn binary_ops_broadcast_like_numpy() {
+    let (a, b) = (randn(&[3, 1, 4], 1), positive(&[2, 1], 2));
+    let (x, y) = (nd(&a), nd(&b));
+    assert_nd_close(&nd(&a.add(&b).unwrap()), &(&x + &y), 1e-15);
+    assert_nd_close(&nd(&a.sub(&b).unwrap()), &(&x - &y), 1e-15);
+    assert_nd_close(&nd(&a.mul(&b).unwrap()), &(&x * &y), 1e-15);
+    assert_nd_close(&nd(&a.div(&b).unwrap()), &(&x / &y), 1e-15);
+    assert_eq!(a.add(&b).unwrap().shape(), &[3, 2, 4]);
+    assert_nd_close(
+        &nd(&a.add_scalar(2.5).unwrap().mul_scalar(-3.0).unwrap()),
+        &x.mapv(|v| (v + 2.5) * -3.0),
+        1e-15,
+    );
+}
+
+#[test]
+fn unary_ops_match_their_formulas() {
+    let t = randn(&[4, 5], 3).mul_scalar(2.0).unwrap();
+    let x = nd(&t);
+    let p = positive(&[4, 5], 4);
+    let px = nd(&p);
+    let gelu = |v: f64| {
+        0.5 * v * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (v + 0.044715 * v.powi(3))).tanh())
+    };
+    let cases: Vec<(Tensor, ArrayD<f64>)> = vec![
+        (t.neg().unwrap(), x.mapv(|v| -v)),
+        (t.exp().unwrap(), x.mapv(f64::exp)),
+        (p.log().unwrap(), px.mapv(f64::ln)),
+        (p.sqrt().unwrap(), px.mapv(f64::sqrt)),
+        (t.abs().unwrap(), x.mapv(f64::abs)),
+        (t.tanh().unwrap(), x.mapv(f64::tanh)),
+        (t.sigmoid().unwrap(), x.mapv(|v| 1.0 / (1.0 + (-v).exp()))),
+        (t.relu().unwrap(), x.mapv(|v| v.max(0.0))),
+        (t.gelu().unwrap(), x.mapv(gelu)),
+        (p.pow(-1.5).unwrap(), px.mapv(|v| v.powf(-1.5))),
+    ];
+    for (i, (actual, expected)) in cases.iter().enumerate() {
+        assert_nd_close(&nd(actual), expected, 1e-14 * (i + 1) as f64);
+    }
+    // Extreme inputs stay finite where the math is.
+    let wide = Tensor::from_vec(vec![-800.0f64, 800.0], &[2], &cpu()).unwrap();
+    assert_eq!(values(&wide.sigmoid().unwrap()), vec![0.0, 1.0]);
+}
+
+#[test]
+fn matmul_matches_ndarray_dot_for_plain_transposed_and_batched_operands() {
+    let (a, b) = (randn(&[5, 7], 5), randn(&[7, 3], 6));
+    let dot = |x: &ArrayD<f64>, y: &ArrayD<f64>| {
+        x.view()
+            .into_dimensionality::<Ix2>()
+            .unwrap()
+            .dot(&y.view().into_dimensionality::<Ix2>().unwrap())
+            .into_dyn()
+    };
+    assert_nd_close(&nd(&a.matmul(&b).unwrap()), &dot(&nd(&a), &nd(&b)), 1e-13);
+    let (at, bt) = (
+        randn(&[7, 5], 7).transpose(0, 1).unwrap(),
+        randn(&[3, 7], 8).transpose(0, 1).unwrap(),
+    );
+    assert_nd_close(
+        &nd(&at.matmul(&bt).unwrap()),
+        &dot(&nd(&at), &nd(&bt)),
+        1e-13,
+    );
+    // A broadcast (stride 0) operand is copied before GEMM and still right.
+    let row = randn(&[1, 7], 9).broadcast_to(&[5, 7]).unwrap();
+    assert_nd_close(
+        &nd(&row.matmul(&b).unwrap()),
+        &dot(&nd(&row), &nd(&b)),
+        1e-13,
+    );
+    let (ba, bb) = (randn(&[4, 5, 7], 10), randn(&[7, 3], 11));
+    let batched = nd(&ba.matmul(&bb).unwrap());
+    for i in 0..4 {
+        let slice = nd(&ba).index_axis(Axis(0), i).to_owned();
+        assert_nd_close(
+            &batched.index_axis(Axis(0), i).to_owned(),
+            &dot(&slice, &nd(&bb)),
+            1e-13,
+        );
+    }
+    // f32, f16 and bf16 products against the f64 product, with their precision's tolerance.
+    let exact = dot(&nd(&a), &nd(&b));
+    for (dtype, tol) in [(DType::F32, 1e-5), (DType::F16, 2e-2), (DType::BF16, 1e-1)] {
+        let (la, lb) = (a.to_dtype(dtype).unwrap(), b.to_dtype(dtype).unwrap());
+        let product = la.matmul(&lb).unwrap();
+        assert_eq!(product.dtype(), dtype);
+        assert_nd_close(&nd(&product.to_dtype(DType::F64).unwrap()), &exact, tol);
+    }
+}
+
+#[test]
+fn reductions_match_ndarray() {
+    let t = randn(&[3, 4, 5], 12);
+    let x = nd(&t);
+    assert_close(&values(&t.sum().unwrap()), &[x.sum()], 1e-13);
+    assert_close(&values(&t.mean().unwrap()), &[x.mean().unwrap()], 1e-13);
+    assert_close(
+        &values(&t.max().unwrap()),
+        &[x.fold(f64::MIN, |m, &v| m.max(v))],
+        0.0,
+    );
+    for axis in 0..3 {
+        assert_nd_close(
+            &nd(&t.sum_axis(axis as isize, false).unwrap()),
+            &x.sum_axis(Axis(axis)),
+            1e-13,
+        );
+        assert_nd_close(
+            &nd(&t.mean_axis(axis as isize, true).unwrap()),
+            &x.mean_axis(Axis(axis)).unwrap().insert_axis(Axis(axis)),
+            1e-13,
+        );
+        let max = x.fold_axis(Axis(axis), f64::MIN, |m, &v| m.max(v));
+        assert_nd_close(&nd(&t.max_axis(axis as isize, false).unwrap()), &max, 0.0);
+        let argmax = t.argmax(axis as isize, false).unwrap();
+        assert_eq!(argmax.dtype(), DType::I64);
+        let idx = argmax.to_ndarray::<i64>().unwrap();
+        for (pos, &i) in idx.indexed_iter() {
+            let mut full: Vec<usize> = pos.slice().to_vec();
+            full.insert(axis, i as usize);
+            assert_eq!(x[IxDyn(&full)], max[&pos], "argmax points at the maximum");
+        }
+    }
+    // Sums over a transposed view, and of integers (as i64) and bools (a count).
+    let tt = t.transpose(0, 2).unwrap();
+    assert_nd_close(
+        &nd(&tt.sum_axis(0, false).unwrap()),
+        &x.sum_axis(Axis(2)).reversed_axes(),
+        1e-13,
+    );
+    let ints = Tensor::from_vec(vec![i32::MAX, 1, -7, 12], &[2, 2], &cpu()).unwrap();
+    assert_eq!(
+        ints.sum()
+            .unwrap()
+            .to_ndarray::<i64>()
+            .unwrap()
+            .into_iter()
+            .next(),
+        Some(i32::MAX as i64 + 6)
+    );
+    let positives = t
+        .gt(&Tensor::zeros(&[], DType::F64, &cpu()).unwrap())
+        .unwrap();
+    let count = x.iter().filter(|&&v| v > 0.0).count() as i64;
+    assert_eq!(
+        positives
+            .sum()
+            .unwrap()
+            .to_ndarray::<i64>()
+            .unwrap()
+            .into_iter()
+            .next(),
+        Some(count)
+    );
+}
+
+#[test]
+fn sums_of_many_f32_stay_accurate() {
+    let t = Tensor::rand(&[1_000_000], DType::F32, 13, &cpu()).unwrap();
+    let exact: f64 = t
+        .to_ndarray::<f32>()
+        .unwrap()
+        .iter()
+        .map(|&v| v as f64)
+        .sum();
+    let sum = t
+        .sum()
+        .unwrap()
+        .to_ndarray::<f32>()
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap() as f64;
+    assert!((sum - exact).abs() / exact < 1e-6, "{sum} vs {exact}");
+}
+
+#[test]
+fn views_read_their_elements_in_logical_order() {
+    let t = randn(&[2, 3, 4], 14);
+    let x = nd(&t);
+    assert_nd_close(
+        &nd(&t.permute(&[2, 0, 1]).unwrap()),
+        &x.clone().permuted_axes(vec![2, 0, 1]),
+        0.0,
+    );
+    assert_nd_close(
+        &nd(&t.narrow(2, 1, 2).unwrap()),
+        &x.slice(s![.., .., 1..3]).to_owned().into_dyn(),
+        0.0,
+    );
+    let b = randn(&[3, 1], 15);
+    assert_nd_close(
+        &nd(&b.broadcast_to(&[2, 3, 4]).unwrap()),
+        &nd(&b).broadcast(vec![2, 3, 4]).unwrap().to_owned(),
+        0.0,
+    );
+    let r = t.transpose(0, 2).unwrap().reshape(&[4, 6]).unwrap();
+    let expected = Array::from_iter(x.clone().permuted_axes(vec![2, 1, 0]).iter().copied())
+        .into_shape_with_order(IxDyn(&[4, 6]))
+        .unwrap();
+    assert_nd_close(&nd(&r), &expected, 0.0);
+    assert!(
+        t.transpose(0, 1)
+            .unwrap()
+            .reshape(&[6, 4])
+            .unwrap()
+            .is_contiguous()
+    );
+    let joined = Tensor::cat(
+        &[&t, &randn(&[2, 1, 4], 16), &t.narrow(1, 0, 2).unwrap()],
+        1,
+    )
+    .unwrap();
+    assert_eq!(joined.shape(), &[2, 6, 4]);
+    assert_nd_close(&nd(&joined.narrow(1, 0, 3).unwrap()), &x, 0.0);
+    assert_nd_close(
+        &nd(&joined.narrow(1, 4, 2).unwrap()),
+        &x.slice(s![.., 0..2, ..]).to_owned().into_dyn(),
+        0.0,
+    );
+}
+
+#[test]
+fn comparisons_argmax_and_where() {
+    let (a, b) = (randn(&[4, 3], 17), randn(&[3], 18));
+    let (x, y) = (nd(&a), nd(&b));
+    let check = |t: Tensor, f: fn(f64, f64) -> bool| {
+        assert_eq!(t.dtype(), DType::Bool);
+        let got = t.to_ndarray::<bool>().unwrap();
+        for ((i, j), _) in x
+            .view()
+            .into_dimensionality::<Ix2>()
+            .unwrap()
+            .indexed_iter()
+        {
+            assert_eq!(got[[i, j]], f(x[[i, j]], y[[j]]));
+        }
+    };
+    check(a.lt(&b).unwrap(), |p, q| p < q);
+    check(a.gt(&b).unwrap(), |p, q| p > q);
+    check(
+        a.eq(&a.narrow(0, 1, 1).unwrap())
+            .unwrap()
+            .narrow(0, 1, 1)
+            .unwrap()
+            .broadcast_to(&[4, 3])
+            .unwrap(),
+        |_, _| true,
+    );
+    let picked = a
+        .gt(&b)
+        .unwrap()
+        .where_cond(&a, &b)
+        .unwrap()
+        .to_ndarray::<f64>()
+        .unwrap();
+    for (pos, &v) in picked.indexed_iter() {
+        assert_eq!(
+            v,
+            x[&pos].max(y[[pos[1]]]),
+            "where picks the larger operand at {pos:?}"
+        );
+    }
+}
+
+#[test]
+fn softmax_and_cross_entropy_match_the_definitions() {
+    let logits = randn(&[5, 4], 19).mul_scalar(3.0).unwrap();
+    let x = nd(&logits).into_dimensionality::<Ix2>().unwrap();
+    let softmax = nd(&logits.softmax(-1).unwrap());
+    let log_softmax = nd(&logits.log_softmax(1).unwrap());
+    let labels = [3i64, 0, 2, 2, 1];
+    let mut loss = 0.0;
+    for (i, row) in x.outer_iter().enumerate() {
+        let norm: f64 = row.iter().map(|v| v.exp()).sum();
+        for (j, v) in row.iter().enumerate() {
+            assert!((softmax[[i, j]] - v.exp() / norm).abs() < 1e-14);
+            assert!((log_softmax[[i, j]] - (v - norm.ln())).abs() < 1e-13);
+        }
+        loss -= row[labels[i] as usize] - norm.ln();
+    }
+    let labels = Tensor::from_vec(labels.to_vec(), &[5], &cpu()).unwrap();
+    assert_close(
+        &values(&logits.cross_entropy(&labels).unwrap()),
+        &[loss / 5.0],
+        1e-13,
+    );
+    // Large logits do not overflow.
+    let huge = Tensor::from_vec(vec![1000.0f64, 0.0, -1000.0], &[1, 3], &cpu()).unwrap();
+    assert_close(&values(&huge.softmax(1).unwrap()), &[1.0, 0.0, 0.0], 0.0);
+    let target = randn(&[5, 4], 20);
+    let mse = (&x - &nd(&target).into_dimensionality::<Ix2>().unwrap())
+        .mapv(|d| d * d)
+        .mean()
+        .unwrap();
+    assert_close(&values(&logits.mse_loss(&target).unwrap()), &[mse], 1e-13);
+}
+
+#[test]
+fn dtype_conversions_behave_like_c_casts() {
+    let dev = cpu();
+    let f = Tensor::from_vec(vec![-2.75f64, -0.5, 0.0, 1.5, 300.25], &[5], &dev).unwrap();
+    assert_eq!(
+        f.to_dtype(DType::I32)
+            .unwrap()
+            .to_ndarray::<i32>()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![-2, 0, 0, 1, 300]
+    );
+    assert_eq!(
+        f.to_dtype(DType::U8)
+            .unwrap()
+            .to_ndarray::<u8>()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![0, 0, 0, 1, 255]
+    );
+    assert_eq!(
+        f.to_dtype(DType::Bool)
+            .unwrap()
+            .to_ndarray::<bool>()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![true, true, false, true, true]
+    );
+    let halves = f.to_dtype(DType::F16).unwrap().to_ndarray::<f16>().unwrap();
+    assert_eq!(
+        halves.into_iter().collect::<Vec<_>>(),
+        [-2.75, -0.5, 0.0, 1.5, 300.25].map(f16::from_f64).to_vec()
+    );
+    let brains = f
+        .to_dtype(DType::BF16)
+        .unwrap()
+        .to_ndarray::<bf16>()
+        .unwrap();
+    assert_eq!(
+        brains.into_iter().collect::<Vec<_>>(),
+        [-2.75, -0.5, 0.0, 1.5, 300.25].map(bf16::from_f64).to_vec()
+    );
+    let complex = f
+        .to_dtype(DType::C64)
+        .unwrap()
+        .to_ndarray::<Complex32>()
+        .unwrap();
+    assert_eq!(complex[4], Complex32::new(300.25, 0.0));
+    // Integers convert exactly (no detour through f64) and wrap like C.
+    let big = Tensor::from_vec(vec![i64::MAX - 1, 257, -1], &[3], &dev).unwrap();
+    assert_eq!(
+        big.to_dtype(DType::U8)
+            .unwrap()
+            .to_ndarray::<u8>()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![254, 1, 255]
+    );
+    assert_eq!(
+        big.to_dtype(DType::I64)
+            .unwrap()
+            .to_ndarray::<i64>()
+            .unwrap()[0],
+        i64::MAX - 1
+    );
+    // Every dtype goes to every other and back where the values allow it.
+    let small = Tensor::from_vec(vec![0u8, 1, 1, 0, 1], &[5], &dev).unwrap();
+    for from in DType::ALL {
+        for to in DType::ALL {
+            let there = small.to_dtype(from).unwrap().to_dtype(to).unwrap();
+            assert_eq!(there.dtype(), to);
+            assert_eq!(
+                there
+                    .to_dtype(DType::U8)
+                    .unwrap()
+                    .to_ndarray::<u8>()
+                    .unwrap(),
+                small.to_ndarray::<u8>().unwrap(),
+                "{from} -> {to}"
+            );
+        }
+    }
+}
+
+#[test]
+fn integer_and_complex_arithmetic() {
+    let dev = cpu();
+    let a = Tensor::from_vec(vec![i32::MAX, -9, 7], &[3], &dev).unwrap();
+    let b = Tensor::from_vec(vec![1i32, 2, -3], &[3], &dev).unwrap();
+    assert_eq!(
+        a.add(&b)
+            .unwrap()
+            .to_ndarray::<i32>()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![i32::MIN, -7, 4]
+    );
+    assert_eq!(
+        a.div(&b)
+            .unwrap()
+            .to_ndarray::<i32>()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![i32::MAX, -4, -2]
+    );
+    assert_eq!(
+        a.neg()
+            .unwrap()
+            .abs()
+            .unwrap()
+            .to_ndarray::<i32>()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![i32::MAX, 9, 7]
+    );
+    let z = Tensor::from_vec(
+        vec![Complex32::new(1.0, 2.0), Complex32::new(-0.5, 3.0)],
+        &[2],
+        &dev,
+    )
+    .unwrap();
+    let w = Tensor::from_vec(
+        vec![Complex32::new(3.0, -1.0), Complex32::new(2.0, 0.25)],
+        &[2],
+        &dev,
+    )
+    .unwrap();
+    let product = z.mul(&w).unwrap().to_ndarray::<Complex32>().unwrap();
+    assert_eq!(
+        product[0],
+        Complex32::new(1.0, 2.0) * Complex32::new(3.0, -1.0)
+    );
+    assert_eq!(
+        z.sum().unwrap().to_ndarray::<Complex32>().unwrap()[[]],
+        Complex32::new(0.5, 5.0)
+    );
+    assert_eq!(
+        z.eq(&w)
+            .unwrap()
+            .to_ndarray::<bool>()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![false, false]
+    );
+}
+
+#[test]
+fn half_precision_ops_compute_in_f32() {
+    let x = randn(&[3, 4], 21);
+    for (dtype, tol) in [(DType::F16, 2e-3), (DType::BF16, 2e-2)] {
+        let h = x.to_dtype(dtype).unwrap();
+        let y = h
+            .exp()
+            .unwrap()
+            .add(&h)
+            .unwrap()
+            .sum_axis(1, false)
+            .unwrap();
+        assert_eq!(y.dtype(), dtype);
+        let xr = nd(&h.to_dtype(DType::F64).unwrap());
+        let expected = xr.mapv(|v| v.exp() + v).sum_axis(Axis(1));
+        assert_nd_close(&nd(&y.to_dtype(DType::F64).unwrap()), &expected, tol);
+    }
+}
+
+#[test]
+fn constructors_are_seeded_and_deterministic() {
+    let dev = cpu();
+    // Reference values from an independent Python implementation of SplitMix64 + Box-Muller.
+    let n = Tensor::randn(&[4], DType::F64, 42, &dev).unwrap();
+    assert_close(
+        &values(&n),
+        &[
+            0.8822489062222688,
+            1.388473285287707,
+            -0.4508498757188601,
+            0.6707164409024291,
+        ],
+        1e-15,
+    );
+    let u = Tensor::rand(&[3], DType::F32, 7, &dev).unwrap();
+    assert_eq!(u.dtype(), DType::F32);
+    assert_close(
+        &values(&u),
+        &[
+            0.38982969522476196,
+            0.016788244247436523,
+            0.9007606506347656,
+        ],
+        0.0,
+    );
+    assert_eq!(
+        values(&Tensor::randn(&[5], DType::F64, 3, &dev).unwrap()),
+        values(&Tensor::randn(&[5], DType::F64, 3, &dev).unwrap())
+    );
+    assert_eq!(
+        values(&Tensor::arange(2.0, -1.0, -0.75, DType::F64, &dev).unwrap()),
+        vec![2.0, 1.25, 0.5, -0.25]
+    );
+    assert_eq!(
+        Tensor::arange(0.0, 5.0, 1.0, DType::I32, &dev)
+            .unwrap()
+            .to_ndarray::<i32>()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4]
+    );
+    assert_eq!(
+        values(&Tensor::full(&[2, 2], -3.5, DType::F32, &dev).unwrap()),
+        vec![-3.5; 4]
+    );
+    assert_eq!(Tensor::zeros(&[0, 3], DType::F32, &dev).unwrap().numel(), 0);
+}
+
+#[test]
+fn display_reads_like_pytorch() {
+    let dev = cpu();
+    let t = Tensor::arange(-2.0, 4.0, 1.0, DType::F32, &dev)
+        .unwrap()
+        .reshape(&[2, 3])
+        .unwrap();
+    assert_eq!(
+        t.to_string(),
+        "tensor([[-2.0000, -1.0000,  0.0000],\n        [ 1.0000,  2.0000,  3.0000]], dtype=f32)"
+    );
+    let leaf = t.requires_grad().unwrap();
+    assert!(leaf.to_string().ends_with("requires_grad=true)"));
+    assert!(leaf.relu().unwrap().to_string().ends_with("grad_fn=relu)"));
+    let long = Tensor::arange(0.0, 2000.0, 1.0, DType::I64, &dev).unwrap();
+    assert_eq!(
+        long.to_string(),
+        "tensor([   0,    1,    2, ..., 1997, 1998, 1999], dtype=i64)"
+    );
+}
