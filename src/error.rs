@@ -73,6 +73,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A file (or byte buffer) is not a valid .npy or .npz, or holds what wgrad cannot load.
+    InvalidFile { path: PathBuf, message: String },
     /// An invariant inside wgrad broke: a bug, to be reported.
     Internal(String),
 }
@@ -144,6 +146,7 @@ impl fmt::Display for Error {
                 (analytic - numerical).abs()
             ),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::InvalidFile { path, message } => write!(f, "{}: {message}", path.display()),
             Error::Internal(message) => {
                 write!(
                     f,

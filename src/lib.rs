@@ -44,7 +44,7 @@ pub use autograd::{
 pub use device::Device;
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
-pub use export::DynArray;
+pub use export::{DynArray, npy, npz};
 pub use tensor::Tensor;
 
 /// The README's examples, compiled and run as doctests so that they stay true.

@@ -94,6 +94,9 @@ pub(crate) trait Backend: Sized {
     fn cat(parts: &[(&Self, &Layout)], axis: usize, out_shape: &[usize]) -> Result<Self>;
     /// The view's elements, copied into an owned array.
     fn to_dyn_array(&self, layout: &Layout) -> Result<DynArray>;
+    /// Calls `f` with the view's elements in C order as native-endian bytes: borrowed from the
+    /// storage when the view is contiguous, else from one temporary copy.
+    fn with_c_order_bytes<R>(&self, layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> Result<R>;
 }
 
 impl UnaryOp {
@@ -263,6 +266,12 @@ impl Backend for Storage {
     fn to_dyn_array(&self, layout: &Layout) -> Result<DynArray> {
         match self {
             Storage::Cpu(s) => s.to_dyn_array(layout),
+        }
+    }
+
+    fn with_c_order_bytes<R>(&self, layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        match self {
+            Storage::Cpu(s) => s.with_c_order_bytes(layout, f),
         }
     }
 }

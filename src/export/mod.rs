@@ -4,6 +4,10 @@
 //! PyTorch's `.numpy()` does. It always copies: the array owns its memory and never aliases the
 //! tensor. Views export in logical (C) order.
 
+mod atomic;
+pub mod npy;
+pub mod npz;
+
 use ndarray::{ArrayBase, ArrayD, Data, Dimension};
 use num_complex::Complex32;
 
@@ -61,7 +65,7 @@ impl DynArray {
 
 impl Tensor {
     /// Refuses a tensor that is attached to the graph, naming the fix.
-    fn require_detached(&self) -> Result<()> {
+    pub(crate) fn require_detached(&self) -> Result<()> {
         if self.needs_grad() {
             return Err(Error::RequiresGrad {
                 shape: self.shape().to_vec(),
@@ -91,6 +95,25 @@ impl Tensor {
                 other.dtype()
             ))
         })
+    }
+
+    /// The value of a one-element tensor (of any shape), which must be detached.
+    pub fn item<T: Element>(&self) -> Result<T> {
+        if self.numel() != 1 {
+            return Err(Error::InvalidArgument {
+                op: "item",
+                message: format!(
+                    "a tensor of shape {:?} has {} elements, not one; index or reduce it first",
+                    self.shape(),
+                    self.numel()
+                ),
+            });
+        }
+        let array = self.to_ndarray::<T>()?;
+        array
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Internal("item: empty export".into()))
     }
 
     /// Copies the elements into an owned array of whatever dtype the tensor has.

@@ -4,6 +4,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2, LinalgScalar, ShapeBuilder};
 use num_traits::Float;
 
+use super::alloc;
 use super::scalar::{Arith, Ordered, Scalar};
 use super::strided::{copy_into, for_each_run, map1, map2};
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
@@ -202,7 +203,8 @@ pub(super) fn matmul<T: LinalgScalar + Scalar>(
     lb: &Layout,
 ) -> Result<Vec<T>> {
     let (batch, m, k, n) = (la.shape[0], la.shape[1], la.shape[2], lb.shape[2]);
-    let mut out = vec![T::zero(); batch * m * n];
+    let mut out = alloc::with_capacity(batch * m * n);
+    out.resize(batch * m * n, T::zero());
     if out.is_empty() {
         return Ok(out);
     }
@@ -240,7 +242,8 @@ pub(super) fn cat<T: Scalar>(
     out_shape: &[usize],
 ) -> Vec<T> {
     let whole = Layout::contiguous(out_shape);
-    let mut out = vec![T::from_f64(0.0); whole.numel()];
+    let mut out = alloc::with_capacity(whole.numel());
+    out.resize(whole.numel(), T::from_f64(0.0));
     let mut start = 0;
     for &(src, layout) in parts {
         let len = layout.shape[axis];

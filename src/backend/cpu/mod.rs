@@ -1,6 +1,7 @@
 //! The CPU backend: one `Vec` per dtype, kernels over strided views. It is both the fallback
 //! device and the numerical reference the GPU is tested against.
 
+pub(crate) mod alloc;
 mod kernels;
 mod scalar;
 mod strided;
@@ -132,7 +133,11 @@ impl CpuStorage {
     }
 
     pub fn full(n: usize, value: f64, dtype: DType) -> CpuStorage {
-        with_dtype!(dtype, T => T::wrap(vec![T::from_f64(value); n]))
+        with_dtype!(dtype, T => {
+            let mut values = alloc::with_capacity(n);
+            values.resize(n, T::from_f64(value));
+            T::wrap(values)
+        })
     }
 
     pub fn from_dyn_array(array: DynArray) -> CpuStorage {
@@ -326,6 +331,21 @@ impl Backend for CpuStorage {
                 .map(Element::into_dyn_array)
                 .map_err(|e| Error::Internal(e.to_string()))
         })
+    }
+
+    fn with_c_order_bytes<R>(&self, layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        Ok(match_storage!(self, all, v => view_bytes(v, layout, f)))
+    }
+}
+
+/// Calls `f` with the view's bytes, borrowed when the view is one contiguous run.
+fn view_bytes<T: bytemuck::NoUninit, R>(v: &[T], layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> R {
+    if layout.is_contiguous() {
+        f(bytemuck::cast_slice(
+            &v[layout.offset..layout.offset + layout.numel()],
+        ))
+    } else {
+        f(bytemuck::cast_slice(&strided::map1(v, layout, |x| x)))
     }
 }
 

@@ -5,6 +5,7 @@
 //! kernels then specialise the inner loop on the run's strides, which lets the compiler vectorise
 //! the common cases.
 
+use super::alloc;
 use crate::shape::Layout;
 
 /// Calls `f(starts, len, strides)` for each innermost run of `shape`, in C order. `starts[k]` is
@@ -61,7 +62,7 @@ pub(crate) fn for_each_run<const N: usize>(
 
 /// The view's elements mapped through `f`, in C order.
 pub(crate) fn map1<T: Copy, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U) -> Vec<U> {
-    let mut out = Vec::with_capacity(layout.numel());
+    let mut out = alloc::with_capacity(layout.numel());
     for_each_run(
         &layout.shape,
         [&layout.strides],
@@ -85,7 +86,7 @@ pub(crate) fn map2<A: Copy, B: Copy, U>(
     lb: &Layout,
     f: impl Fn(A, B) -> U,
 ) -> Vec<U> {
-    let mut out = Vec::with_capacity(la.numel());
+    let mut out = alloc::with_capacity(la.numel());
     let strides = [la.strides.as_slice(), lb.strides.as_slice()];
     for_each_run(
         &la.shape,
@@ -113,7 +114,7 @@ pub(crate) fn map3<A: Copy, B: Copy, C: Copy, U>(
     (c, lc): (&[C], &Layout),
     f: impl Fn(A, B, C) -> U,
 ) -> Vec<U> {
-    let mut out = Vec::with_capacity(la.numel());
+    let mut out = alloc::with_capacity(la.numel());
     let strides = [
         la.strides.as_slice(),
         lb.strides.as_slice(),
