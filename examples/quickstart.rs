@@ -1,8 +1,9 @@
-//! A tour in one screen: build a graph, backpropagate, meet the export refusal, export for real.
+//! A tour in one screen: build a graph, backpropagate, meet the export refusal, export for real
+//! to ndarray and to a .npy file that numpy loads as it is.
 //!
-//! Run with `cargo run --release --example quickstart`.
+//! Run with `cargo run --release --example quickstart`; it writes out/quickstart/w.npy.
 
-use wgrad::{DType, Device, Tensor};
+use wgrad::{DType, Device, Tensor, npy};
 
 fn main() -> wgrad::Result<()> {
     let dev = Device::best();
@@ -34,5 +35,13 @@ fn main() -> wgrad::Result<()> {
     let gradient = grad_w.to_ndarray::<f32>()?;
     println!("exported w {:?}: {weights}", weights.shape());
     println!("exported dloss/dw {:?}: {gradient}", gradient.shape());
+
+    let out = std::path::Path::new("out/quickstart");
+    std::fs::create_dir_all(out).map_err(|source| wgrad::Error::Io {
+        path: out.into(),
+        source,
+    })?;
+    npy::save(out.join("w.npy"), &w.detach())?;
+    println!("saved out/quickstart/w.npy: numpy reads it with np.load(\"out/quickstart/w.npy\")");
     Ok(())
 }
