@@ -24,7 +24,7 @@ impl Tensor {
         }
         let array = ndarray::ArrayD::from_shape_vec(shape, data)
             .map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(Tensor::from_dyn_array(T::into_dyn_array(array), device))
+        Tensor::from_dyn_array(T::into_dyn_array(array), device)
     }
 
     /// A tensor holding a copy of `data`, read in C order as `shape`.
@@ -36,7 +36,7 @@ impl Tensor {
     pub fn full(shape: &[usize], value: f64, dtype: DType, device: &Device) -> Result<Tensor> {
         let n = checked_numel("full", shape)?;
         Ok(Tensor::from_storage(
-            Storage::full(n, value, dtype, device),
+            Storage::full(n, value, dtype, device)?,
             Layout::contiguous(shape),
         ))
     }
@@ -69,43 +69,41 @@ impl Tensor {
         }
         let count = ((end - start) / step).ceil().max(0.0) as usize;
         let values: Vec<f64> = (0..count).map(|i| start + i as f64 * step).collect();
-        Ok(Tensor::from_samples(&values, &[count], dtype, device))
+        Tensor::from_samples(&values, &[count], dtype, device)
     }
 
     /// Samples uniform in [0, 1), the same for a given seed on every machine.
     pub fn rand(shape: &[usize], dtype: DType, seed: u64, device: &Device) -> Result<Tensor> {
         let n = random_count("rand", shape, dtype)?;
-        Ok(Tensor::from_samples(
-            &random::uniform(n, seed, dtype),
-            shape,
-            dtype,
-            device,
-        ))
+        Tensor::from_samples(&random::uniform(n, seed, dtype), shape, dtype, device)
     }
 
     /// Samples of the standard normal distribution, the same for a given seed on every machine.
     pub fn randn(shape: &[usize], dtype: DType, seed: u64, device: &Device) -> Result<Tensor> {
         let n = random_count("randn", shape, dtype)?;
-        Ok(Tensor::from_samples(
-            &random::normal(n, seed),
-            shape,
-            dtype,
-            device,
-        ))
+        Tensor::from_samples(&random::normal(n, seed), shape, dtype, device)
     }
 
     /// A tensor of `values` converted to `dtype`.
-    fn from_samples(values: &[f64], shape: &[usize], dtype: DType, device: &Device) -> Tensor {
-        Tensor::from_storage(
-            Storage::from_f64s(values, dtype, device),
+    fn from_samples(
+        values: &[f64],
+        shape: &[usize],
+        dtype: DType,
+        device: &Device,
+    ) -> Result<Tensor> {
+        Ok(Tensor::from_storage(
+            Storage::from_f64s(values, dtype, device)?,
             Layout::contiguous(shape),
-        )
+        ))
     }
 
-    /// A tensor owning the elements of a dtype-erased array.
-    pub fn from_dyn_array(array: DynArray, device: &Device) -> Tensor {
+    /// A tensor owning the elements of a dtype-erased array, moved to `device`.
+    pub fn from_dyn_array(array: DynArray, device: &Device) -> Result<Tensor> {
         let layout = Layout::contiguous(array.shape());
-        Tensor::from_storage(Storage::from_dyn_array(array, device), layout)
+        Ok(Tensor::from_storage(
+            Storage::from_dyn_array(array, device)?,
+            layout,
+        ))
     }
 }
 

@@ -75,6 +75,8 @@ pub enum Error {
     },
     /// A file (or byte buffer) is not a valid .npy or .npz, or holds what wgrad cannot load.
     InvalidFile { path: PathBuf, message: String },
+    /// The GPU is missing, refused an operation, ran out of memory or was lost.
+    Gpu { message: String },
     /// An invariant inside wgrad broke: a bug, to be reported.
     Internal(String),
 }
@@ -147,6 +149,7 @@ impl fmt::Display for Error {
             ),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::InvalidFile { path, message } => write!(f, "{}: {message}", path.display()),
+            Error::Gpu { message } => write!(f, "GPU: {message}"),
             Error::Internal(message) => {
                 write!(
                     f,

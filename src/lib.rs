@@ -41,7 +41,7 @@ mod tensor;
 pub use autograd::{
     GradcheckOptions, GradcheckReport, NoGradGuard, gradcheck, is_grad_enabled, no_grad,
 };
-pub use device::Device;
+pub use device::{Device, GpuDevice};
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
 pub use export::{DynArray, npy, npz};

@@ -132,7 +132,7 @@ fn every_dtype_round_trips_with_its_identity() {
     ];
     for (array, dtype) in arrays.into_iter().zip(DType::ALL) {
         assert_eq!(array.dtype(), dtype);
-        let t = Tensor::from_dyn_array(array.clone(), &cpu());
+        let t = Tensor::from_dyn_array(array.clone(), &cpu()).unwrap();
         assert_eq!(t.dtype(), dtype);
         assert_eq!(t.to_ndarray_dyn().unwrap(), array);
         // The typed path too: the right type succeeds, any other refuses.

@@ -381,7 +381,10 @@ fn item_reads_one_element() {
     ));
     let arr = DynArray::I64(ndarray::arr0(7i64).into_dyn());
     assert_eq!(
-        Tensor::from_dyn_array(arr, &cpu()).item::<i64>().unwrap(),
+        Tensor::from_dyn_array(arr, &cpu())
+            .unwrap()
+            .item::<i64>()
+            .unwrap(),
         7
     );
 }

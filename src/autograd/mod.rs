@@ -137,8 +137,20 @@ pub(crate) fn record(
         edges,
         backward: Mutex::new(Some(Box::new(backward))),
     };
-    out.with_grad_meta(GradMeta::Op(Arc::new(node)))
+    #[expect(
+        clippy::arc_with_non_send_sync,
+        reason = "clippy misreads the recursive GradFn -> Tensor -> GradFn cycle; GradFn is Send + Sync, as asserted below"
+    )]
+    let node = Arc::new(node);
+    out.with_grad_meta(GradMeta::Op(node))
 }
+
+// Tensors and their graphs cross threads (data loading, parallel tests): keep them Send + Sync.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<GradFn>();
+    assert_send_sync::<Tensor>();
+};
 
 /// The gradient of one input, computed only when that input needs it.
 pub(crate) fn grad_if(needed: bool, f: impl FnOnce() -> Result<Tensor>) -> Result<Option<Tensor>> {

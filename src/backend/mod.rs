@@ -4,14 +4,18 @@
 //! shapes the caller has already checked and broadcast, and return fresh C-order storage.
 
 pub(crate) mod cpu;
+pub(crate) mod gpu;
 
-use crate::device::Device;
+use crate::device::{Device, GpuDevice};
 use crate::dtype::DType;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::export::DynArray;
+use std::sync::Arc;
+
 use crate::shape::Layout;
 
 pub(crate) use cpu::CpuStorage;
+pub(crate) use gpu::GpuStorage;
 
 /// Elementwise functions of one tensor. Some exist only to express gradients (`Sign`, `Step`,
 /// `GeluGrad`).
@@ -144,33 +148,63 @@ impl CmpOp {
 #[derive(Debug)]
 pub(crate) enum Storage {
     Cpu(CpuStorage),
+    Gpu(GpuStorage),
+}
+
+/// Two operands on different devices: the tensor layer checks devices first, so this is a bug.
+fn mixed() -> Error {
+    Error::Internal("a kernel was given operands on different devices".into())
 }
 
 impl Storage {
     pub fn device(&self) -> Device {
         match self {
             Storage::Cpu(_) => Device::Cpu,
+            Storage::Gpu(s) => Device::Gpu(GpuDevice(Arc::clone(s.context()))),
         }
     }
 
     /// Storage holding `values` converted to `dtype`, on `device`.
-    pub fn from_f64s(values: &[f64], dtype: DType, device: &Device) -> Storage {
-        match device {
-            Device::Cpu => Storage::Cpu(CpuStorage::from_f64s(values, dtype)),
-        }
+    pub fn from_f64s(values: &[f64], dtype: DType, device: &Device) -> Result<Storage> {
+        Storage::Cpu(CpuStorage::from_f64s(values, dtype))
+            .moved_to(&Layout::contiguous(&[values.len()]), device)
     }
 
     /// `n` copies of `value` converted to `dtype`, on `device`.
-    pub fn full(n: usize, value: f64, dtype: DType, device: &Device) -> Storage {
+    pub fn full(n: usize, value: f64, dtype: DType, device: &Device) -> Result<Storage> {
         match device {
-            Device::Cpu => Storage::Cpu(CpuStorage::full(n, value, dtype)),
+            Device::Cpu => Ok(Storage::Cpu(CpuStorage::full(n, value, dtype))),
+            Device::Gpu(gpu) => GpuStorage::full(&gpu.0, n, value, dtype).map(Storage::Gpu),
         }
     }
 
     /// Storage owning the array's elements in C order, on `device`.
-    pub fn from_dyn_array(array: DynArray, device: &Device) -> Storage {
-        match device {
-            Device::Cpu => Storage::Cpu(CpuStorage::from_dyn_array(array)),
+    pub fn from_dyn_array(array: DynArray, device: &Device) -> Result<Storage> {
+        let layout = Layout::contiguous(array.shape());
+        Storage::Cpu(CpuStorage::from_dyn_array(array)).moved_to(&layout, device)
+    }
+
+    /// The view's elements, in C order, in new storage on `device` (this storage if already there
+    /// and the view is the whole of it).
+    pub fn moved_to(self, layout: &Layout, device: &Device) -> Result<Storage> {
+        match (self, device) {
+            (Storage::Cpu(s), Device::Cpu) => Ok(Storage::Cpu(s)),
+            (Storage::Gpu(s), Device::Gpu(_)) => Ok(Storage::Gpu(s)),
+            (storage, device) => storage.copy_to(layout, device),
+        }
+    }
+
+    /// A copy of the view's elements on `device`, in C order.
+    pub fn copy_to(&self, layout: &Layout, device: &Device) -> Result<Storage> {
+        match (self, device) {
+            (Storage::Cpu(s), Device::Cpu) => s.copy_strided(layout).map(Storage::Cpu),
+            (Storage::Cpu(s), Device::Gpu(gpu)) => {
+                GpuStorage::upload(&gpu.0, s, layout).map(Storage::Gpu)
+            }
+            (Storage::Gpu(s), Device::Cpu) => Ok(Storage::Cpu(CpuStorage::from_dyn_array(
+                s.to_dyn_array(layout)?,
+            ))),
+            (Storage::Gpu(s), Device::Gpu(_)) => s.copy_strided(layout).map(Storage::Gpu),
         }
     }
 }
@@ -179,12 +213,14 @@ impl Backend for Storage {
     fn dtype(&self) -> DType {
         match self {
             Storage::Cpu(s) => s.dtype(),
+            Storage::Gpu(s) => s.dtype(),
         }
     }
 
     fn unary(&self, op: UnaryOp, layout: &Layout) -> Result<Self> {
         match self {
             Storage::Cpu(s) => s.unary(op, layout).map(Storage::Cpu),
+            Storage::Gpu(s) => s.unary(op, layout).map(Storage::Gpu),
         }
     }
 
@@ -199,6 +235,10 @@ impl Backend for Storage {
             (Storage::Cpu(a), Storage::Cpu(b)) => {
                 a.binary(op, layout, b, rhs_layout).map(Storage::Cpu)
             }
+            (Storage::Gpu(a), Storage::Gpu(b)) => {
+                a.binary(op, layout, b, rhs_layout).map(Storage::Gpu)
+            }
+            _ => Err(mixed()),
         }
     }
 
@@ -207,6 +247,10 @@ impl Backend for Storage {
             (Storage::Cpu(a), Storage::Cpu(b)) => {
                 a.compare(op, layout, b, rhs_layout).map(Storage::Cpu)
             }
+            (Storage::Gpu(a), Storage::Gpu(b)) => {
+                a.compare(op, layout, b, rhs_layout).map(Storage::Gpu)
+            }
+            _ => Err(mixed()),
         }
     }
 
@@ -220,58 +264,85 @@ impl Backend for Storage {
             (Storage::Cpu(c), Storage::Cpu(t), Storage::Cpu(f)) => c
                 .where_cond(layout, (t, on_true.1), (f, on_false.1))
                 .map(Storage::Cpu),
+            (Storage::Gpu(c), Storage::Gpu(t), Storage::Gpu(f)) => c
+                .where_cond(layout, (t, on_true.1), (f, on_false.1))
+                .map(Storage::Gpu),
+            _ => Err(mixed()),
         }
     }
 
     fn reduce(&self, op: ReduceOp, layout: &Layout, axes: &[usize]) -> Result<Self> {
         match self {
             Storage::Cpu(s) => s.reduce(op, layout, axes).map(Storage::Cpu),
+            Storage::Gpu(s) => s.reduce(op, layout, axes).map(Storage::Gpu),
         }
     }
 
     fn argmax(&self, layout: &Layout, axis: usize) -> Result<Self> {
         match self {
             Storage::Cpu(s) => s.argmax(layout, axis).map(Storage::Cpu),
+            Storage::Gpu(s) => s.argmax(layout, axis).map(Storage::Gpu),
         }
     }
 
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         match (self, rhs) {
             (Storage::Cpu(a), Storage::Cpu(b)) => a.matmul(layout, b, rhs_layout).map(Storage::Cpu),
+            (Storage::Gpu(a), Storage::Gpu(b)) => a.matmul(layout, b, rhs_layout).map(Storage::Gpu),
+            _ => Err(mixed()),
         }
     }
 
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self> {
         match self {
             Storage::Cpu(s) => s.to_dtype(layout, dtype).map(Storage::Cpu),
+            Storage::Gpu(s) => s.to_dtype(layout, dtype).map(Storage::Gpu),
         }
     }
 
     fn copy_strided(&self, layout: &Layout) -> Result<Self> {
         match self {
             Storage::Cpu(s) => s.copy_strided(layout).map(Storage::Cpu),
+            Storage::Gpu(s) => s.copy_strided(layout).map(Storage::Gpu),
         }
     }
 
     fn cat(parts: &[(&Self, &Layout)], axis: usize, out_shape: &[usize]) -> Result<Self> {
-        let cpu_parts: Vec<(&CpuStorage, &Layout)> = parts
-            .iter()
-            .map(|&(storage, layout)| match storage {
-                Storage::Cpu(s) => (s, layout),
-            })
-            .collect();
-        CpuStorage::cat(&cpu_parts, axis, out_shape).map(Storage::Cpu)
+        match parts.first() {
+            Some((Storage::Gpu(_), _)) => {
+                let gpu_parts = parts
+                    .iter()
+                    .map(|&(storage, layout)| match storage {
+                        Storage::Gpu(s) => Ok((s, layout)),
+                        Storage::Cpu(_) => Err(mixed()),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                GpuStorage::cat(&gpu_parts, axis, out_shape).map(Storage::Gpu)
+            }
+            _ => {
+                let cpu_parts = parts
+                    .iter()
+                    .map(|&(storage, layout)| match storage {
+                        Storage::Cpu(s) => Ok((s, layout)),
+                        Storage::Gpu(_) => Err(mixed()),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                CpuStorage::cat(&cpu_parts, axis, out_shape).map(Storage::Cpu)
+            }
+        }
     }
 
     fn to_dyn_array(&self, layout: &Layout) -> Result<DynArray> {
         match self {
             Storage::Cpu(s) => s.to_dyn_array(layout),
+            Storage::Gpu(s) => s.to_dyn_array(layout),
         }
     }
 
     fn with_c_order_bytes<R>(&self, layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         match self {
             Storage::Cpu(s) => s.with_c_order_bytes(layout, f),
+            Storage::Gpu(s) => s.with_c_order_bytes(layout, f),
         }
     }
 }

@@ -58,7 +58,7 @@ pub fn load(path: impl AsRef<Path>, device: &Device) -> Result<Tensor> {
     let file = File::open(path).map_err(io_error(path))?;
     let len = file.metadata().map_err(io_error(path))?.len();
     let array = read(&mut BufReader::new(file), len, path)?;
-    Ok(Tensor::from_dyn_array(array, device))
+    Tensor::from_dyn_array(array, device)
 }
 
 /// The bytes of a `.npy` file holding `tensor`.
@@ -72,7 +72,7 @@ pub fn to_bytes(tensor: &Tensor) -> Result<Vec<u8>> {
 /// Reads the bytes of a `.npy` file into a tensor on `device`.
 pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Tensor> {
     let array = read(&mut &bytes[..], bytes.len() as u64, Path::new("<memory>"))?;
-    Ok(Tensor::from_dyn_array(array, device))
+    Tensor::from_dyn_array(array, device)
 }
 
 /// The descr numpy uses for the tensor's dtype, after checking the tensor may be exported.

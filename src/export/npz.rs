@@ -92,7 +92,7 @@ pub fn load(path: impl AsRef<Path>, device: &Device) -> Result<Vec<(String, Tens
         };
         let array = npy::read(&mut entry, available, &entry_path)?;
         let key = name.strip_suffix(".npy").unwrap_or(&name).to_string();
-        arrays.push((key, Tensor::from_dyn_array(array, device)));
+        arrays.push((key, Tensor::from_dyn_array(array, device)?));
     }
     Ok(arrays)
 }

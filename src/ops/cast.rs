@@ -1,9 +1,11 @@
-//! Dtype conversion.
+//! Conversions: to another dtype, to another device.
 
 use crate::autograd::record;
 use crate::backend::Backend;
+use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::Result;
+use crate::shape::Layout;
 use crate::tensor::Tensor;
 
 impl Tensor {
@@ -21,6 +23,22 @@ impl Tensor {
         let source = self.dtype();
         Ok(record(out, "to_dtype", &[self], move |g, _| {
             Ok(vec![Some(g.to_dtype(source)?)])
+        }))
+    }
+}
+
+impl Tensor {
+    /// This tensor's elements on `device` (this tensor itself if it is already there).
+    /// Differentiable: the gradient flows back to the source device.
+    pub fn to(&self, device: &Device) -> Result<Tensor> {
+        let source = self.device();
+        if source == *device {
+            return Ok(self.clone());
+        }
+        let storage = self.storage().copy_to(self.layout(), device)?;
+        let out = Tensor::from_storage(storage, Layout::contiguous(self.shape()));
+        Ok(record(out, "to", &[self], move |g, _| {
+            Ok(vec![Some(g.to(&source)?)])
         }))
     }
 }

@@ -1,0 +1,352 @@
+//! WGSL kernels specialised per dtype and operation: the element types, the expression each op
+//! computes, and the rendering of the templates in `shaders/`. Each rendering has a key naming
+//! its specialisation, under which the context caches the compiled pipeline.
+
+use crate::backend::{BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+
+const PRELUDE: &str = include_str!("../../../shaders/prelude.wgsl");
+const ELEMENTWISE: &str = include_str!("../../../shaders/elementwise.wgsl");
+const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
+const ARGMAX: &str = include_str!("../../../shaders/argmax.wgsl");
+const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
+
+/// What an unsupported dtype on the GPU should do instead.
+const STAYS_ON_CPU: &str = "f64, bf16 and u8 tensors live on the CPU; convert with .to_dtype(DType::F32) \
+                            before moving to the GPU, or keep the computation on the CPU";
+
+/// The WGSL type holding one element of `dtype` on the GPU.
+pub(crate) fn wgsl_type(dtype: DType) -> Result<&'static str> {
+    match dtype {
+        DType::F32 => Ok("f32"),
+        DType::F16 => Ok("f16"),
+        DType::I32 => Ok("i32"),
+        DType::Bool => Ok("u32"),
+        DType::I64 => Ok("vec2<i32>"),
+        DType::C64 => Ok("vec2<f32>"),
+        DType::F64 | DType::BF16 | DType::U8 => Err(Error::UnsupportedDType {
+            op: "the GPU",
+            dtype,
+            hint: STAYS_ON_CPU,
+        }),
+    }
+}
+
+/// Bytes of one element of `dtype` in a GPU buffer (bool takes a whole u32).
+pub(crate) fn gpu_size(dtype: DType) -> usize {
+    match dtype {
+        DType::Bool => 4,
+        other => other.size_in_bytes(),
+    }
+}
+
+fn unsupported(op: &'static str, dtype: DType) -> Error {
+    Error::UnsupportedDType {
+        op,
+        dtype,
+        hint: "the GPU kernels do not cover it; move the tensor to the CPU with .to(&Device::cpu())",
+    }
+}
+
+/// A WGSL literal of type `float` (f32 or f16) with exactly the value of `v` as an f32.
+fn float_literal(float: &str, v: f64) -> String {
+    format!("{float}(bitcast<f32>({:#x}u))", (v as f32).to_bits())
+}
+
+/// The expression of a unary op on `x`.
+pub(crate) fn unary_expr(op: UnaryOp, dtype: DType) -> Result<String> {
+    let float = match dtype {
+        DType::F32 => "f32",
+        DType::F16 => "f16",
+        DType::I32 if matches!(op, UnaryOp::Neg | UnaryOp::Abs) => {
+            return Ok(format!(
+                "{}(x)",
+                if op == UnaryOp::Neg { "-" } else { "abs" }
+            ));
+        }
+        DType::C64 if op == UnaryOp::Neg => return Ok("-x".into()),
+        other => return Err(unsupported(op.name(), other)),
+    };
+    let zero = format!("{float}(0.0)");
+    let one = format!("{float}(1.0)");
+    Ok(match op {
+        UnaryOp::Neg => "-x".into(),
+        UnaryOp::Exp => "exp(x)".into(),
+        UnaryOp::Log => "log(x)".into(),
+        UnaryOp::Sqrt => "sqrt(x)".into(),
+        UnaryOp::Abs => "abs(x)".into(),
+        UnaryOp::Tanh => "tanh_(x)".into(),
+        UnaryOp::Sigmoid => "sigmoid_(x)".into(),
+        UnaryOp::Relu => format!("select(x, {zero}, x < {zero})"),
+        UnaryOp::Gelu => "gelu_(x)".into(),
+        UnaryOp::GeluGrad => "gelu_grad_(x)".into(),
+        UnaryOp::Sign => "sign_(x)".into(),
+        UnaryOp::Step => format!("select({zero}, {one}, x > {zero})"),
+        UnaryOp::Powf(p) => {
+            let integer = p.fract() == 0.0;
+            let odd = integer && p.rem_euclid(2.0) == 1.0;
+            format!("pow_(x, {}, {integer}, {odd})", float_literal(float, p))
+        }
+    })
+}
+
+/// The expression of a binary op on `x` and `y`.
+pub(crate) fn binary_expr(op: BinaryOp, dtype: DType) -> Result<String> {
+    let symbol = match op {
+        BinaryOp::Add => "+",
+        BinaryOp::Sub => "-",
+        BinaryOp::Mul => "*",
+        BinaryOp::Div => "/",
+    };
+    match (dtype, op) {
+        (DType::F32 | DType::F16, _)
+        | (DType::I32, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul) => {
+            Ok(format!("x {symbol} y"))
+        }
+        (DType::C64, BinaryOp::Add | BinaryOp::Sub) => Ok(format!("x {symbol} y")),
+        (DType::C64, BinaryOp::Mul) => Ok("cmul(x, y)".into()),
+        (DType::C64, BinaryOp::Div) => Ok("cdiv(x, y)".into()),
+        (other, _) => Err(unsupported(op.name(), other)),
+    }
+}
+
+/// The expression of a comparison of `x` and `y`, as a u32 bool.
+pub(crate) fn compare_expr(op: CmpOp, dtype: DType) -> Result<String> {
+    let test = match (dtype, op) {
+        (DType::F32 | DType::F16 | DType::I32 | DType::Bool, CmpOp::Eq) => "x == y",
+        (DType::F32 | DType::F16 | DType::I32 | DType::Bool, CmpOp::Lt) => "x < y",
+        (DType::F32 | DType::F16 | DType::I32 | DType::Bool, CmpOp::Gt) => "x > y",
+        (DType::I64 | DType::C64, CmpOp::Eq) => "all(x == y)",
+        (DType::I64, CmpOp::Lt) => "i64_lt(x, y)",
+        (DType::I64, CmpOp::Gt) => "i64_lt(y, x)",
+        (other, _) => return Err(unsupported(op.name(), other)),
+    };
+    Ok(format!("select(0u, 1u, {test})"))
+}
+
+/// The expression converting `x` from `from` to `to` like a C cast.
+pub(crate) fn cast_expr(from: DType, to: DType) -> Result<String> {
+    use DType::{Bool, C64, F16, F32, I32, I64};
+    let real = |t: DType| matches!(t, F32 | F16 | I32 | Bool);
+    let ty = wgsl_type(to)?;
+    wgsl_type(from)?;
+    Ok(match (from, to) {
+        _ if from == to => "x".into(),
+        (f, Bool) if real(f) => format!("select(0u, 1u, x != {}(0))", wgsl_type(f)?),
+        (f, t) if real(f) && real(t) => format!("{ty}(x)"),
+        (I64, Bool) => "select(0u, 1u, any(x != vec2<i32>(0)))".into(),
+        (C64, Bool) => "select(0u, 1u, any(x != vec2<f32>(0.0)))".into(),
+        (I32, I64) => "i64_from_i32(x)".into(),
+        (Bool, I64) => "vec2<i32>(i32(x), 0)".into(),
+        (F32 | F16, I64) => "i64_from_f32(f32(x))".into(),
+        (I64, I32) => "x.x".into(),
+        (I64, F32 | F16) => format!("{ty}(i64_to_f32(x))"),
+        (I64, C64) => "vec2<f32>(i64_to_f32(x), 0.0)".into(),
+        (f, C64) if real(f) => "vec2<f32>(f32(x), 0.0)".into(),
+        (C64, I64) => "i64_from_f32(x.x)".into(),
+        (C64, _) => format!("{ty}(x.x)"),
+        _ => return Err(unsupported("to_dtype", from)),
+    })
+}
+
+/// An elementwise kernel: `out = expr(x, y, z)` over up to three inputs.
+pub(crate) struct Elementwise<'a> {
+    pub out: DType,
+    pub inputs: &'a [DType],
+    pub expr: &'a str,
+    pub contiguous: bool,
+}
+
+/// `enable f16;` when any of the types is f16, and the float type the prelude is written in.
+fn f16_setup(dtypes: &[DType]) -> (&'static str, &'static str) {
+    if dtypes.contains(&DType::F16) {
+        ("enable f16;\n", "f16")
+    } else {
+        ("", "f32")
+    }
+}
+
+impl Elementwise<'_> {
+    pub fn key(&self) -> String {
+        format!(
+            "elementwise {} {:?} {} {}",
+            self.out, self.inputs, self.expr, self.contiguous
+        )
+    }
+
+    pub fn source(&self) -> Result<String> {
+        let mut all = self.inputs.to_vec();
+        all.push(self.out);
+        let (enable, float) = f16_setup(&all);
+        let mut inputs = String::new();
+        let mut loads = String::new();
+        for (i, (&dtype, (name, var))) in self
+            .inputs
+            .iter()
+            .zip([("a", "x"), ("b", "y"), ("c", "z")])
+            .enumerate()
+        {
+            inputs += &format!(
+                "@group(0) @binding({}) var<storage, read> {name}: array<{}>;\n",
+                i + 2,
+                wgsl_type(dtype)?
+            );
+            loads += &format!("let {var} = {name}[position(i, {}u)];\n    ", i + 1);
+        }
+        Ok(format!(
+            "{enable}{}\n{}",
+            PRELUDE.replace("{{F}}", float),
+            ELEMENTWISE
+        )
+        .replace("{{OUT}}", wgsl_type(self.out)?)
+        .replace("{{INPUTS}}", &inputs)
+        .replace("{{LOADS}}", loads.trim_end())
+        .replace("{{EXPR}}", self.expr)
+        .replace("{{CONTIGUOUS}}", &self.contiguous.to_string()))
+    }
+}
+
+/// How one reduction folds one dtype: accumulator type, identity, fold, and conversions.
+pub(crate) struct Fold {
+    pub acc: &'static str,
+    pub acc_dtype_bytes: usize,
+    init: &'static str,
+    combine: &'static str,
+    load: &'static str,
+    store: &'static str,
+}
+
+/// The fold of `op` over `dtype`, and the dtype of its result.
+pub(crate) fn fold(op: ReduceOp, dtype: DType) -> Result<(Fold, DType)> {
+    let fold = |acc, acc_dtype_bytes, init, combine, load, store| Fold {
+        acc,
+        acc_dtype_bytes,
+        init,
+        combine,
+        load,
+        store,
+    };
+    Ok(match (op, dtype) {
+        (ReduceOp::Sum, DType::F32) => (fold("f32", 4, "0.0", "add_f32", "f32", "f32"), DType::F32),
+        (ReduceOp::Sum, DType::F16) => (fold("f32", 4, "0.0", "add_f32", "f32", "f16"), DType::F16),
+        (ReduceOp::Sum, DType::C64) => (
+            fold(
+                "vec2<f32>",
+                8,
+                "vec2<f32>(0.0)",
+                "add_c64",
+                "vec2<f32>",
+                "vec2<f32>",
+            ),
+            DType::C64,
+        ),
+        (ReduceOp::Sum, DType::I32) => (
+            fold(
+                "vec2<u32>",
+                8,
+                "vec2<u32>(0u)",
+                "u64_add",
+                "widen_i32",
+                "bitcast<vec2<i32>>",
+            ),
+            DType::I64,
+        ),
+        (ReduceOp::Sum, DType::Bool) => (
+            fold(
+                "vec2<u32>",
+                8,
+                "vec2<u32>(0u)",
+                "u64_add",
+                "widen_u32",
+                "bitcast<vec2<i32>>",
+            ),
+            DType::I64,
+        ),
+        (ReduceOp::Sum, DType::I64) => (
+            fold(
+                "vec2<u32>",
+                8,
+                "vec2<u32>(0u)",
+                "u64_add",
+                "bitcast<vec2<u32>>",
+                "bitcast<vec2<i32>>",
+            ),
+            DType::I64,
+        ),
+        (ReduceOp::Max, DType::F32) => (
+            fold("f32", 4, "neg_infinity()", "max_nan_", "f32", "f32"),
+            DType::F32,
+        ),
+        (ReduceOp::Max, DType::F16) => (
+            fold("f32", 4, "neg_infinity()", "max_nan_", "f32", "f16"),
+            DType::F16,
+        ),
+        (ReduceOp::Max, DType::I32) => (
+            fold("i32", 4, "i32(-2147483647) - 1", "max_i32", "i32", "i32"),
+            DType::I32,
+        ),
+        (ReduceOp::Max, DType::Bool) => {
+            (fold("u32", 4, "0u", "max_u32", "u32", "u32"), DType::Bool)
+        }
+        (_, other) => {
+            return Err(unsupported(
+                if op == ReduceOp::Sum { "sum" } else { "max" },
+                other,
+            ));
+        }
+    })
+}
+
+impl Fold {
+    /// The reduction kernel reading `input` (the tensor's type, or the accumulator's for a second
+    /// pass) and writing the accumulator (`last` false) or the result type (`last` true).
+    pub fn source(&self, input: &str, out: &str, last: bool, f16: bool) -> (String, String) {
+        let load = if input == self.acc {
+            self.acc
+        } else {
+            self.load
+        };
+        let store = if last { self.store } else { self.acc };
+        let key = format!("reduce {input} {out} {} {load} {store}", self.combine);
+        let enable = if f16 { "enable f16;\n" } else { "" };
+        let source = format!(
+            "{enable}{}\n{}",
+            PRELUDE.replace("{{F}}", if f16 { "f16" } else { "f32" }),
+            REDUCE
+        )
+        .replace("{{A}}", input)
+        .replace("{{ACC}}", self.acc)
+        .replace("{{OUT}}", out)
+        .replace("{{INIT}}", self.init)
+        .replace("{{COMBINE}}", self.combine)
+        .replace("{{LOAD}}", load)
+        .replace("{{STORE}}", store);
+        (key, source)
+    }
+}
+
+/// The argmax kernel for `dtype`.
+pub(crate) fn argmax_source(dtype: DType) -> Result<(String, String)> {
+    let value = match dtype {
+        DType::F32 | DType::F16 => "f32",
+        DType::I32 => "i32",
+        DType::Bool => "u32",
+        other => return Err(unsupported("argmax", other)),
+    };
+    let (enable, _) = f16_setup(&[dtype]);
+    let source = format!("{enable}{ARGMAX}")
+        .replace("{{A}}", wgsl_type(dtype)?)
+        .replace("{{V}}", value);
+    Ok((format!("argmax {dtype}"), source))
+}
+
+/// The matmul kernel for `dtype`.
+pub(crate) fn matmul_source(dtype: DType) -> Result<(String, String)> {
+    if !matches!(dtype, DType::F32 | DType::F16) {
+        return Err(unsupported("matmul", dtype));
+    }
+    let (enable, _) = f16_setup(&[dtype]);
+    let source = format!("{enable}{MATMUL}").replace("{{T}}", wgsl_type(dtype)?);
+    Ok((format!("matmul {dtype}"), source))
+}

@@ -1,0 +1,516 @@
+//! The GPU backend: tensors in wgpu buffers, every op a WGSL compute kernel.
+//!
+//! Kernels read strided views directly (transposes, broadcasts and narrows cost no copy), and the
+//! context batches their dispatches; the host waits only to read.
+
+pub(crate) mod context;
+mod kernels;
+
+use std::sync::Arc;
+
+use bytemuck::Pod;
+use ndarray::{ArrayD, IxDyn};
+
+use self::context::{Binding, GpuContext};
+use self::kernels::{Elementwise, gpu_size, wgsl_type};
+use super::cpu::alloc;
+use super::{Backend, BinaryOp, CmpOp, CpuStorage, ReduceOp, UnaryOp};
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::export::DynArray;
+use crate::shape::{Layout, numel};
+
+/// Reduced elements one workgroup folds before a second pass combines the partials.
+const REDUCE_CHUNK: usize = 256 * 32;
+
+/// A buffer that goes back to its context's pool when the tensor owning it is dropped.
+struct PooledBuffer {
+    buffer: wgpu::Buffer,
+    ctx: Arc<GpuContext>,
+}
+
+impl Drop for PooledBuffer {
+    fn drop(&mut self) {
+        self.ctx.release(self.buffer.clone());
+    }
+}
+
+/// A tensor's elements in a GPU buffer, `len` elements of `dtype` from its start.
+pub(crate) struct GpuStorage {
+    pooled: PooledBuffer,
+    len: usize,
+    dtype: DType,
+}
+
+impl std::fmt::Debug for GpuStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "GpuStorage({} x {} on {})",
+            self.len, self.dtype, self.pooled.ctx.info.name
+        )
+    }
+}
+
+fn gpu_error(message: String) -> Error {
+    Error::Gpu { message }
+}
+
+impl GpuStorage {
+    fn new(ctx: &Arc<GpuContext>, buffer: wgpu::Buffer, len: usize, dtype: DType) -> GpuStorage {
+        GpuStorage {
+            pooled: PooledBuffer {
+                buffer,
+                ctx: Arc::clone(ctx),
+            },
+            len,
+            dtype,
+        }
+    }
+
+    pub fn context(&self) -> &Arc<GpuContext> {
+        &self.pooled.ctx
+    }
+
+    fn buffer(&self) -> &wgpu::Buffer {
+        &self.pooled.buffer
+    }
+
+    /// Fresh storage for `len` elements of `dtype` (contents undefined until a kernel writes).
+    fn alloc(ctx: &Arc<GpuContext>, len: usize, dtype: DType) -> Result<GpuStorage> {
+        wgsl_type(dtype)?;
+        let buffer = ctx.acquire((len * gpu_size(dtype)) as u64)?;
+        Ok(GpuStorage::new(ctx, buffer, len, dtype))
+    }
+
+    /// The view's elements copied from host storage to the GPU.
+    pub fn upload(ctx: &Arc<GpuContext>, cpu: &CpuStorage, layout: &Layout) -> Result<GpuStorage> {
+        let dtype = cpu.dtype();
+        wgsl_type(dtype)?;
+        if dtype == DType::F16 && !ctx.features.contains(wgpu::Features::SHADER_F16) {
+            return Err(Error::UnsupportedDType {
+                op: "the GPU",
+                dtype,
+                hint: "this adapter lacks SHADER_F16; convert with .to_dtype(DType::F32) first",
+            });
+        }
+        let buffer = cpu.with_c_order_bytes(layout, |bytes| match dtype {
+            // bool is one byte on the host and a u32 on the GPU.
+            DType::Bool => ctx.upload(bytemuck::cast_slice(
+                &bytes.iter().map(|&b| b as u32).collect::<Vec<u32>>(),
+            )),
+            _ => ctx.upload(bytes),
+        })??;
+        Ok(GpuStorage::new(ctx, buffer, layout.numel(), dtype))
+    }
+
+    /// `n` elements of `dtype`, all `value`.
+    pub fn full(ctx: &Arc<GpuContext>, n: usize, value: f64, dtype: DType) -> Result<GpuStorage> {
+        if value == 0.0 {
+            wgsl_type(dtype)?;
+            let buffer = ctx.zeros((n * gpu_size(dtype)) as u64)?;
+            return Ok(GpuStorage::new(ctx, buffer, n, dtype));
+        }
+        GpuStorage::upload(
+            ctx,
+            &CpuStorage::full(n, value, dtype),
+            &Layout::contiguous(&[n]),
+        )
+    }
+
+    /// The first `n` elements read back into a host vector.
+    fn read<T: Pod>(&self, n: usize) -> Result<Vec<T>> {
+        let mut values: Vec<T> = alloc::zeroed(n);
+        self.context()
+            .read(self.buffer(), bytemuck::cast_slice_mut(&mut values))?;
+        Ok(values)
+    }
+
+    /// This storage if the view is its whole buffer in order, else a contiguous copy.
+    fn contiguous(&self, layout: &Layout) -> Result<Option<GpuStorage>> {
+        if layout.is_contiguous() && layout.offset == 0 {
+            Ok(None)
+        } else {
+            self.copy_strided(layout).map(Some)
+        }
+    }
+
+    /// Runs an elementwise kernel writing `out`'s view from the views of `inputs`.
+    fn elementwise(
+        &self,
+        out: (&GpuStorage, &Layout),
+        inputs: &[(&GpuStorage, &Layout)],
+        expr: &str,
+    ) -> Result<()> {
+        let ctx = self.context();
+        let (out_storage, out_layout) = out;
+        let n = out_layout.numel();
+        if n == 0 {
+            return Ok(());
+        }
+        let views: Vec<(&GpuStorage, &Layout)> =
+            std::iter::once(out).chain(inputs.iter().copied()).collect();
+        let contiguous = views.iter().all(|(_, l)| l.is_contiguous());
+        let dtypes: Vec<DType> = inputs.iter().map(|(s, _)| s.dtype).collect();
+        let kernel = Elementwise {
+            out: out_storage.dtype,
+            inputs: &dtypes,
+            expr,
+            contiguous,
+        };
+        let pipeline = ctx.pipeline(&kernel.key(), || kernel.source())?;
+        let max = ctx.max_binding();
+        let fits = views.iter().all(|(s, _)| s.buffer().size() <= max);
+        if !fits && !contiguous {
+            return Err(gpu_error(format!(
+                "a strided or broadcast view of a GPU tensor over {} MiB cannot be bound in one piece; \
+                 make both operands contiguous tensors of one shape, or run this op on the CPU",
+                max >> 20
+            )));
+        }
+        // Contiguous views are split into windows that each fit one binding; strided ones run whole.
+        let widest = views
+            .iter()
+            .map(|(s, _)| gpu_size(s.dtype))
+            .max()
+            .unwrap_or(4) as u64;
+        let chunk = if fits {
+            n
+        } else {
+            ((max - 256) / widest / 256 * 256) as usize
+        };
+        for start in (0..n).step_by(chunk) {
+            let len = chunk.min(n - start);
+            let mut meta = vec![len as u32];
+            let mut bindings = Vec::with_capacity(views.len());
+            if fits {
+                meta.push(out_layout.ndim() as u32);
+                meta.extend(out_layout.shape.iter().map(|&d| d as u32));
+                for (storage, layout) in &views {
+                    meta.push(layout.offset as u32);
+                    meta.extend(layout.strides.iter().map(|&s| s as u32));
+                    bindings.push(Binding::whole(storage.buffer()));
+                }
+            } else {
+                meta.extend([1, len as u32]);
+                for (storage, layout) in &views {
+                    let size = gpu_size(storage.dtype) as u64;
+                    let first = (layout.offset + start) as u64 * size;
+                    let aligned = first / 256 * 256;
+                    meta.extend([((first - aligned) / size) as u32, 1]);
+                    let window = (storage.buffer().size() - aligned).min(max) / 4 * 4;
+                    bindings.push(Binding {
+                        buffer: storage.buffer(),
+                        offset: aligned,
+                        size: window,
+                    });
+                }
+            }
+            ctx.dispatch(
+                &pipeline,
+                &meta,
+                &bindings,
+                ctx.grid(len.div_ceil(256) as u64)?,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A new contiguous tensor of `shape` and `dtype` computed elementwise from `inputs`.
+    fn map(
+        &self,
+        dtype: DType,
+        shape: &[usize],
+        inputs: &[(&GpuStorage, &Layout)],
+        expr: &str,
+    ) -> Result<GpuStorage> {
+        let out = GpuStorage::alloc(self.context(), numel(shape), dtype)?;
+        self.elementwise((&out, &Layout::contiguous(shape)), inputs, expr)?;
+        Ok(out)
+    }
+
+    /// Refuses kernels whose operands cannot be bound whole.
+    fn require_bindable(&self, op: &str, others: &[&GpuStorage]) -> Result<()> {
+        let max = self.context().max_binding();
+        if std::iter::once(self)
+            .chain(others.iter().copied())
+            .any(|s| s.buffer().size() > max)
+        {
+            return Err(gpu_error(format!(
+                "{op} of a GPU tensor over {} MiB is not supported; split it with narrow(), or move it to the CPU",
+                max >> 20
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The view's shape and strides split into the kept axes and the `axes` being reduced.
+fn split_axes(layout: &Layout, axes: &[usize]) -> (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>) {
+    let (mut kept_shape, mut kept_strides, mut reduced_shape, mut reduced_strides) =
+        (vec![], vec![], vec![], vec![]);
+    for (d, (&size, &stride)) in layout.shape.iter().zip(&layout.strides).enumerate() {
+        if axes.contains(&d) {
+            reduced_shape.push(size);
+            reduced_strides.push(stride);
+        } else {
+            kept_shape.push(size);
+            kept_strides.push(stride);
+        }
+    }
+    (kept_shape, kept_strides, reduced_shape, reduced_strides)
+}
+
+fn to_u32(values: &[usize]) -> impl Iterator<Item = u32> + '_ {
+    values.iter().map(|&v| v as u32)
+}
+
+impl Backend for GpuStorage {
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    fn unary(&self, op: UnaryOp, layout: &Layout) -> Result<Self> {
+        self.map(
+            self.dtype,
+            &layout.shape,
+            &[(self, layout)],
+            &kernels::unary_expr(op, self.dtype)?,
+        )
+    }
+
+    fn binary(
+        &self,
+        op: BinaryOp,
+        layout: &Layout,
+        rhs: &Self,
+        rhs_layout: &Layout,
+    ) -> Result<Self> {
+        let expr = kernels::binary_expr(op, self.dtype)?;
+        self.map(
+            self.dtype,
+            &layout.shape,
+            &[(self, layout), (rhs, rhs_layout)],
+            &expr,
+        )
+    }
+
+    fn compare(&self, op: CmpOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
+        let expr = kernels::compare_expr(op, self.dtype)?;
+        self.map(
+            DType::Bool,
+            &layout.shape,
+            &[(self, layout), (rhs, rhs_layout)],
+            &expr,
+        )
+    }
+
+    fn where_cond(
+        &self,
+        layout: &Layout,
+        on_true: (&Self, &Layout),
+        on_false: (&Self, &Layout),
+    ) -> Result<Self> {
+        if self.dtype != DType::Bool {
+            return Err(Error::UnsupportedDType {
+                op: "where",
+                dtype: self.dtype,
+                hint: "the condition must be a bool tensor",
+            });
+        }
+        let inputs = [(self, layout), on_true, on_false];
+        self.map(
+            on_true.0.dtype,
+            &layout.shape,
+            &inputs,
+            "select(z, y, x != 0u)",
+        )
+    }
+
+    fn reduce(&self, op: ReduceOp, layout: &Layout, axes: &[usize]) -> Result<Self> {
+        self.require_bindable("a reduction", &[])?;
+        let ctx = self.context();
+        let (fold, out_dtype) = kernels::fold(op, self.dtype)?;
+        let (kept_shape, kept_strides, reduced_shape, reduced_strides) = split_axes(layout, axes);
+        let (outputs, reduced) = (numel(&kept_shape), numel(&reduced_shape));
+        let chunks = reduced.div_ceil(REDUCE_CHUNK).max(1);
+        let f16 = self.dtype == DType::F16;
+        let last = chunks == 1;
+        let out_type = if last {
+            wgsl_type(out_dtype)?
+        } else {
+            fold.acc
+        };
+        let (key, source) = fold.source(wgsl_type(self.dtype)?, out_type, last, f16);
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let partial_bytes = if last {
+            gpu_size(out_dtype)
+        } else {
+            fold.acc_dtype_bytes
+        };
+        let partials = ctx.acquire((outputs * chunks * partial_bytes) as u64)?;
+        let chunk = if last { reduced.max(1) } else { REDUCE_CHUNK };
+        let mut meta: Vec<u32> = vec![outputs as u32, reduced as u32, chunk as u32, chunks as u32];
+        meta.extend([
+            kept_shape.len() as u32,
+            reduced_shape.len() as u32,
+            layout.offset as u32,
+        ]);
+        meta.extend(to_u32(&kept_shape).chain(to_u32(&kept_strides)));
+        meta.extend(to_u32(&reduced_shape).chain(to_u32(&reduced_strides)));
+        let bindings = [Binding::whole(&partials), Binding::whole(self.buffer())];
+        ctx.dispatch(
+            &pipeline,
+            &meta,
+            &bindings,
+            ctx.grid((outputs * chunks) as u64)?,
+        )?;
+        if last {
+            return Ok(GpuStorage::new(ctx, partials, outputs, out_dtype));
+        }
+        // Second pass: each output's partials, contiguous, folded by one workgroup.
+        let partials = GpuStorage::new(ctx, partials, outputs * chunks, self.dtype);
+        let (key, source) = fold.source(fold.acc, wgsl_type(out_dtype)?, true, f16);
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let out = GpuStorage::alloc(ctx, outputs, out_dtype)?;
+        let meta = [
+            outputs, chunks, chunks, 1, 1, 1, 0, outputs, chunks, chunks, 1,
+        ]
+        .map(|v| v as u32);
+        let bindings = [
+            Binding::whole(out.buffer()),
+            Binding::whole(partials.buffer()),
+        ];
+        ctx.dispatch(&pipeline, &meta, &bindings, ctx.grid(outputs as u64)?)?;
+        Ok(out)
+    }
+
+    fn argmax(&self, layout: &Layout, axis: usize) -> Result<Self> {
+        self.require_bindable("argmax", &[])?;
+        let ctx = self.context();
+        let (key, source) = kernels::argmax_source(self.dtype)?;
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let (kept_shape, kept_strides, _, _) = split_axes(layout, &[axis]);
+        let outputs = numel(&kept_shape);
+        let out = GpuStorage::alloc(ctx, outputs, DType::I64)?;
+        let mut meta = vec![
+            outputs as u32,
+            layout.shape[axis] as u32,
+            layout.strides[axis] as u32,
+        ];
+        meta.extend([kept_shape.len() as u32, layout.offset as u32]);
+        meta.extend(to_u32(&kept_shape).chain(to_u32(&kept_strides)));
+        let bindings = [Binding::whole(out.buffer()), Binding::whole(self.buffer())];
+        ctx.dispatch(&pipeline, &meta, &bindings, ctx.grid(outputs as u64)?)?;
+        Ok(out)
+    }
+
+    fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
+        self.require_bindable("matmul", &[rhs])?;
+        let ctx = self.context();
+        let (key, source) = kernels::matmul_source(self.dtype)?;
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let (batch, m, k, n) = (
+            layout.shape[0],
+            layout.shape[1],
+            layout.shape[2],
+            rhs_layout.shape[2],
+        );
+        let out = GpuStorage::alloc(ctx, batch * m * n, self.dtype)?;
+        if batch * m * n == 0 {
+            return Ok(out);
+        }
+        let mut meta = vec![m as u32, n as u32, k as u32, layout.offset as u32];
+        meta.extend(to_u32(&layout.strides));
+        meta.push(rhs_layout.offset as u32);
+        meta.extend(to_u32(&rhs_layout.strides));
+        let bindings = [
+            Binding::whole(out.buffer()),
+            Binding::whole(self.buffer()),
+            Binding::whole(rhs.buffer()),
+        ];
+        let max = ctx.limits.max_compute_workgroups_per_dimension as usize;
+        if batch > max {
+            return Err(gpu_error(format!(
+                "a batch of {batch} matrices exceeds the adapter's {max} workgroups per dimension"
+            )));
+        }
+        ctx.dispatch(
+            &pipeline,
+            &meta,
+            &bindings,
+            [n.div_ceil(64) as u32, m.div_ceil(64) as u32, batch as u32],
+        )?;
+        Ok(out)
+    }
+
+    fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self> {
+        self.map(
+            dtype,
+            &layout.shape,
+            &[(self, layout)],
+            &kernels::cast_expr(self.dtype, dtype)?,
+        )
+    }
+
+    fn copy_strided(&self, layout: &Layout) -> Result<Self> {
+        self.map(self.dtype, &layout.shape, &[(self, layout)], "x")
+    }
+
+    fn cat(parts: &[(&Self, &Layout)], axis: usize, out_shape: &[usize]) -> Result<Self> {
+        let Some(&(first, _)) = parts.first() else {
+            return Err(Error::Internal("cat of no parts".into()));
+        };
+        let out = GpuStorage::alloc(first.context(), numel(out_shape), first.dtype)?;
+        let whole = Layout::contiguous(out_shape);
+        let mut start = 0;
+        for &(part, layout) in parts {
+            let len = layout.shape[axis];
+            first.elementwise(
+                (&out, &whole.narrow(axis, start, len)),
+                &[(part, layout)],
+                "x",
+            )?;
+            start += len;
+        }
+        Ok(out)
+    }
+
+    fn to_dyn_array(&self, layout: &Layout) -> Result<DynArray> {
+        let copy = self.contiguous(layout)?;
+        let source = copy.as_ref().unwrap_or(self);
+        let n = layout.numel();
+        let shape = IxDyn(&layout.shape);
+        let array = |e: ndarray::ShapeError| Error::Internal(e.to_string());
+        Ok(match self.dtype {
+            DType::F32 => {
+                DynArray::F32(ArrayD::from_shape_vec(shape, source.read(n)?).map_err(array)?)
+            }
+            DType::F16 => {
+                DynArray::F16(ArrayD::from_shape_vec(shape, source.read(n)?).map_err(array)?)
+            }
+            DType::I32 => {
+                DynArray::I32(ArrayD::from_shape_vec(shape, source.read(n)?).map_err(array)?)
+            }
+            DType::I64 => {
+                DynArray::I64(ArrayD::from_shape_vec(shape, source.read(n)?).map_err(array)?)
+            }
+            DType::C64 => {
+                DynArray::C64(ArrayD::from_shape_vec(shape, source.read(n)?).map_err(array)?)
+            }
+            DType::Bool => {
+                let words: Vec<u32> = source.read(n)?;
+                DynArray::Bool(
+                    ArrayD::from_shape_vec(shape, words.into_iter().map(|w| w != 0).collect())
+                        .map_err(array)?,
+                )
+            }
+            other => return Err(Error::Internal(format!("a {other} tensor on the GPU"))),
+        })
+    }
+
+    fn with_c_order_bytes<R>(&self, layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        let host = CpuStorage::from_dyn_array(self.to_dyn_array(layout)?);
+        host.with_c_order_bytes(&Layout::contiguous(&layout.shape), f)
+    }
+}

@@ -1,0 +1,645 @@
+//! Every op on the GPU against the CPU reference, forward and backward, on random inputs of
+//! several shapes: sizes that are not multiples of the workgroup size, broadcasting, transposed
+//! views, and one tensor over 32M elements. Tolerances: f32 1e-5 relative (1e-4 for long
+//! reductions and matmul), f16 1e-2.
+//!
+//! Without a GPU adapter these tests print why and pass, unless WGRAD_REQUIRE_GPU=1 (CI sets it).
+
+use wgrad::{DType, Device, Result, Tensor};
+
+type Unary = fn(&Tensor) -> Result<Tensor>;
+type Binary = fn(&Tensor, &Tensor) -> Result<Tensor>;
+
+fn gpu() -> Option<Device> {
+    match Device::gpu() {
+        Ok(device) => Some(device),
+        Err(e) => {
+            assert!(
+                std::env::var("WGRAD_REQUIRE_GPU").as_deref() != Ok("1"),
+                "WGRAD_REQUIRE_GPU=1 but: {e}"
+            );
+            println!("skipped: {e}");
+            None
+        }
+    }
+}
+
+fn cpu() -> Device {
+    Device::cpu()
+}
+
+fn randn(shape: &[usize], seed: u64) -> Tensor {
+    Tensor::randn(shape, DType::F32, seed, &cpu()).unwrap()
+}
+
+fn values(t: &Tensor) -> Vec<f64> {
+    let t = t.detach().to(&cpu()).unwrap();
+    match t.dtype() {
+        DType::Bool | DType::I32 | DType::I64 | DType::F16 | DType::F32 => t
+            .to_dtype(DType::F64)
+            .unwrap()
+            .to_ndarray::<f64>()
+            .unwrap()
+            .into_iter()
+            .collect(),
+        other => panic!("values of {other}"),
+    }
+}
+
+fn assert_close(what: &str, gpu: &Tensor, cpu: &Tensor, tol: f64) {
+    assert_eq!(gpu.shape(), cpu.shape(), "{what}: shape");
+    assert_eq!(gpu.dtype(), cpu.dtype(), "{what}: dtype");
+    for (i, (g, c)) in values(gpu).iter().zip(values(cpu)).enumerate() {
+        let ok = (g - c).abs() <= tol * (1.0 + c.abs()) || (g.is_nan() && c.is_nan());
+        assert!(
+            ok,
+            "{what}: element {i} is {g} on the GPU and {c} on the CPU (tolerance {tol})"
+        );
+    }
+}
+
+/// Runs `f` on the CPU and on the GPU, compares the outputs, then backpropagates a random
+/// weighting of the output and compares the gradients of every floating-point input.
+fn check(
+    gpu: &Device,
+    name: &str,
+    f: impl Fn(&[Tensor]) -> Result<Tensor>,
+    inputs: &[Tensor],
+    tol: f64,
+) {
+    let leaves = |device: &Device| -> Vec<Tensor> {
+        inputs
+            .iter()
+            .map(|t| {
+                let moved = t.to(device).unwrap();
+                if t.dtype().is_float() {
+                    moved.requires_grad().unwrap()
+                } else {
+                    moved
+                }
+            })
+            .collect()
+    };
+    let (on_cpu, on_gpu) = (leaves(&cpu()), leaves(gpu));
+    let (out_cpu, out_gpu) = (f(&on_cpu).unwrap(), f(&on_gpu).unwrap());
+    assert_eq!(
+        out_gpu.device(),
+        *gpu,
+        "{name}: the result stays on the GPU"
+    );
+    assert_close(name, &out_gpu, &out_cpu, tol);
+    if !out_cpu.needs_grad() {
+        return;
+    }
+    let weights = Tensor::randn(out_cpu.shape(), out_cpu.dtype(), 99, &cpu()).unwrap();
+    out_cpu
+        .mul(&weights)
+        .unwrap()
+        .sum()
+        .unwrap()
+        .backward()
+        .unwrap();
+    out_gpu
+        .mul(&weights.to(gpu).unwrap())
+        .unwrap()
+        .sum()
+        .unwrap()
+        .backward()
+        .unwrap();
+    for (i, (c, g)) in on_cpu.iter().zip(&on_gpu).enumerate() {
+        if let (Some(gc), Some(gg)) = (c.grad(), g.grad()) {
+            assert_eq!(
+                gg.device(),
+                *gpu,
+                "{name}: the gradient of input {i} stays on the GPU"
+            );
+            assert_close(&format!("{name}: gradient of input {i}"), &gg, &gc, tol);
+        }
+    }
+}
+
+#[test]
+fn gpu_elementwise_ops_forward_and_backward() {
+    let Some(gpu) = gpu() else { return };
+    let shapes: [(&[usize], &[usize]); 4] = [
+        (&[7, 37], &[7, 37]),
+        (&[5, 1, 3], &[4, 3]),
+        (&[300], &[]),
+        (&[2, 3, 4], &[3, 1]),
+    ];
+    for (i, (a, b)) in shapes.into_iter().enumerate() {
+        let seed = i as u64 * 10;
+        let (x, y) = (randn(a, seed), randn(b, seed + 1));
+        let positive = Tensor::rand(b, DType::F32, seed + 2, &cpu())
+            .unwrap()
+            .add_scalar(0.5)
+            .unwrap();
+        check(
+            &gpu,
+            "add",
+            |t| t[0].add(&t[1]),
+            &[x.clone(), y.clone()],
+            1e-5,
+        );
+        check(
+            &gpu,
+            "sub",
+            |t| t[0].sub(&t[1]),
+            &[x.clone(), y.clone()],
+            1e-5,
+        );
+        check(
+            &gpu,
+            "mul",
+            |t| t[0].mul(&t[1]),
+            &[x.clone(), y.clone()],
+            1e-5,
+        );
+        check(
+            &gpu,
+            "div",
+            |t| t[0].div(&t[1]),
+            &[x.clone(), positive.clone()],
+            1e-5,
+        );
+        check(
+            &gpu,
+            "where",
+            |t| t[0].gt(&t[1])?.where_cond(&t[0], &t[1]),
+            &[x.clone(), y.clone()],
+            1e-5,
+        );
+    }
+    let x = randn(&[9, 29], 40).mul_scalar(2.0).unwrap();
+    let p = Tensor::rand(&[9, 29], DType::F32, 41, &cpu())
+        .unwrap()
+        .add_scalar(0.5)
+        .unwrap();
+    let unary: [(&str, Unary); 9] = [
+        ("neg", Tensor::neg),
+        ("exp", Tensor::exp),
+        ("abs", Tensor::abs),
+        ("tanh", Tensor::tanh),
+        ("sigmoid", Tensor::sigmoid),
+        ("relu", Tensor::relu),
+        ("gelu", Tensor::gelu),
+        ("pow 3", |t| t.pow(3.0)),
+        ("scalar ops", |t| t.add_scalar(1.5)?.mul_scalar(-0.25)),
+    ];
+    for (name, f) in unary {
+        check(&gpu, name, |t| f(&t[0]), std::slice::from_ref(&x), 1e-5);
+        check(
+            &gpu,
+            &format!("{name} of a transposed view"),
+            |t| f(&t[0].transpose(0, 1)?),
+            std::slice::from_ref(&x),
+            1e-5,
+        );
+    }
+    check(&gpu, "log", |t| t[0].log(), std::slice::from_ref(&p), 1e-5);
+    check(
+        &gpu,
+        "sqrt",
+        |t| t[0].sqrt(),
+        std::slice::from_ref(&p),
+        1e-5,
+    );
+    check(&gpu, "pow -1.5", |t| t[0].pow(-1.5), &[p], 1e-5);
+}
+
+#[test]
+fn gpu_reductions_matmul_and_shape_ops() {
+    let Some(gpu) = gpu() else { return };
+    for (shape, axis) in [
+        (&[1000][..], 0),
+        (&[37, 300][..], 1),
+        (&[4, 33, 5][..], 0),
+        (&[3, 70_000][..], -1),
+    ] {
+        let x = randn(shape, 50);
+        check(&gpu, "sum", |t| t[0].sum(), std::slice::from_ref(&x), 1e-4);
+        check(
+            &gpu,
+            "mean axis",
+            |t| t[0].mean_axis(axis, false),
+            std::slice::from_ref(&x),
+            1e-4,
+        );
+        check(
+            &gpu,
+            "sum axis keepdim",
+            |t| t[0].sum_axis(axis, true),
+            std::slice::from_ref(&x),
+            1e-4,
+        );
+        check(&gpu, "max", |t| t[0].max(), std::slice::from_ref(&x), 1e-6);
+        check(
+            &gpu,
+            "max axis",
+            |t| t[0].max_axis(axis, true),
+            std::slice::from_ref(&x),
+            1e-6,
+        );
+        check(
+            &gpu,
+            "argmax",
+            |t| t[0].argmax(axis, false),
+            std::slice::from_ref(&x),
+            0.0,
+        );
+    }
+    let cases: [(&[usize], &[usize]); 4] = [
+        (&[65, 33], &[33, 70]),
+        (&[3, 17, 9], &[3, 9, 130]),
+        (&[2, 5, 64], &[64, 3]),
+        (&[128, 128], &[128, 128]),
+    ];
+    for (i, (a, b)) in cases.into_iter().enumerate() {
+        check(
+            &gpu,
+            "matmul",
+            |t| t[0].matmul(&t[1]),
+            &[randn(a, 60 + i as u64), randn(b, 70 + i as u64)],
+            1e-4,
+        );
+    }
+    check(
+        &gpu,
+        "matmul of transposed views",
+        |t| t[0].transpose(0, 1)?.matmul(&t[1].transpose(0, 1)?),
+        &[randn(&[40, 30], 80), randn(&[20, 40], 81)],
+        1e-4,
+    );
+    let x = randn(&[4, 6, 5], 90);
+    check(
+        &gpu,
+        "reshape of a permuted view",
+        |t| t[0].permute(&[2, 0, 1])?.reshape(&[5, 24]),
+        std::slice::from_ref(&x),
+        0.0,
+    );
+    check(
+        &gpu,
+        "broadcast_to",
+        |t| t[0].narrow(1, 2, 1)?.broadcast_to(&[4, 6, 5]),
+        std::slice::from_ref(&x),
+        1e-6,
+    );
+    check(
+        &gpu,
+        "narrow",
+        |t| t[0].narrow(2, 1, 3),
+        std::slice::from_ref(&x),
+        0.0,
+    );
+    check(
+        &gpu,
+        "cat",
+        |t| Tensor::cat(&[&t[0], &t[1].transpose(0, 1)?], 1),
+        &[randn(&[3, 4], 91), randn(&[2, 3], 92)],
+        0.0,
+    );
+    check(
+        &gpu,
+        "softmax",
+        |t| t[0].softmax(-1),
+        std::slice::from_ref(&x),
+        1e-5,
+    );
+    check(
+        &gpu,
+        "log_softmax",
+        |t| t[0].log_softmax(1),
+        std::slice::from_ref(&x),
+        1e-5,
+    );
+    let labels = Tensor::from_vec(vec![2i64, 0, 4, 1, 3, 3, 0], &[7], &cpu()).unwrap();
+    check(
+        &gpu,
+        "cross_entropy",
+        |t| t[0].cross_entropy(&t[1]),
+        &[randn(&[7, 5], 93), labels],
+        1e-5,
+    );
+    check(
+        &gpu,
+        "mse_loss",
+        |t| t[0].mse_loss(&t[1]),
+        &[randn(&[7, 5], 94), randn(&[7, 5], 95)],
+        1e-5,
+    );
+}
+
+#[test]
+fn gpu_dtypes_casts_comparisons_and_complex() {
+    let Some(gpu) = gpu() else { return };
+    let x = randn(&[5, 51], 100).mul_scalar(3.0).unwrap();
+    // Casts among every GPU dtype, and comparisons producing bools.
+    for dtype in [DType::F16, DType::I32, DType::I64, DType::Bool] {
+        check(
+            &gpu,
+            &format!("to {dtype}"),
+            |t| t[0].to_dtype(dtype),
+            std::slice::from_ref(&x),
+            1e-3,
+        );
+        check(
+            &gpu,
+            &format!("to {dtype} and back"),
+            |t| t[0].to_dtype(dtype)?.to_dtype(DType::F32),
+            std::slice::from_ref(&x),
+            1e-3,
+        );
+    }
+    let ints = x.to_dtype(DType::I32).unwrap();
+    let row = ints.narrow(0, 1, 1).unwrap();
+    for (name, f) in [
+        ("eq", Tensor::eq as Binary),
+        ("lt", Tensor::lt),
+        ("gt", Tensor::gt),
+    ] {
+        check(
+            &gpu,
+            name,
+            |t| f(&t[0], &t[1]),
+            &[ints.clone(), row.clone()],
+            0.0,
+        );
+        check(
+            &gpu,
+            &format!("{name} i64"),
+            |t| f(&t[0].to_dtype(DType::I64)?, &t[1].to_dtype(DType::I64)?),
+            &[ints.clone(), row.clone()],
+            0.0,
+        );
+        check(
+            &gpu,
+            &format!("{name} f32"),
+            |t| f(&t[0], &t[1]),
+            &[x.clone(), x.narrow(1, 3, 1).unwrap()],
+            0.0,
+        );
+    }
+    check(
+        &gpu,
+        "argmax i32",
+        |t| t[0].argmax(1, true),
+        std::slice::from_ref(&ints),
+        0.0,
+    );
+    check(
+        &gpu,
+        "sum i32 into i64",
+        |t| t[0].sum_axis(0, false),
+        std::slice::from_ref(&ints),
+        0.0,
+    );
+    check(
+        &gpu,
+        "count of a bool",
+        |t| t[0].gt(&t[1])?.sum(),
+        &[x.clone(), x.narrow(0, 2, 1).unwrap()],
+        0.0,
+    );
+    check(
+        &gpu,
+        "add i32",
+        |t| t[0].add(&t[1])?.mul(&t[1]),
+        &[ints.clone(), row.clone()],
+        0.0,
+    );
+    // f16 compute, with f16's tolerance.
+    let h = x.mul_scalar(0.3).unwrap().to_dtype(DType::F16).unwrap();
+    for (name, f) in [
+        ("exp", Tensor::exp as Unary),
+        ("tanh", Tensor::tanh),
+        ("relu", Tensor::relu),
+        ("sum", Tensor::sum),
+    ] {
+        check(
+            &gpu,
+            &format!("f16 {name}"),
+            |t| f(&t[0]),
+            std::slice::from_ref(&h),
+            1e-2,
+        );
+    }
+    check(
+        &gpu,
+        "f16 matmul",
+        |t| t[0].matmul(&t[1]),
+        &[
+            h.narrow(1, 0, 20).unwrap(),
+            h.transpose(0, 1).unwrap().narrow(0, 0, 20).unwrap(),
+        ],
+        1e-2,
+    );
+    // complex64 as vec2<f32>.
+    let z = Tensor::from_vec(
+        (0..24)
+            .map(|i| num_complex::Complex32::new((i as f32 * 0.7).sin(), (i as f32 * 1.3).cos()))
+            .collect(),
+        &[4, 6],
+        &cpu(),
+    )
+    .unwrap();
+    let w = z
+        .transpose(0, 1)
+        .unwrap()
+        .contiguous()
+        .unwrap()
+        .reshape(&[4, 6])
+        .unwrap();
+    for (name, f) in [
+        ("add", Tensor::add as Binary),
+        ("sub", Tensor::sub),
+        ("mul", Tensor::mul),
+        ("div", Tensor::div),
+    ] {
+        let on_gpu = f(&z.to(&gpu).unwrap(), &w.to(&gpu).unwrap())
+            .unwrap()
+            .to(&cpu())
+            .unwrap()
+            .to_ndarray::<num_complex::Complex32>()
+            .unwrap();
+        let on_cpu = f(&z, &w)
+            .unwrap()
+            .to_ndarray::<num_complex::Complex32>()
+            .unwrap();
+        for (g, c) in on_gpu.iter().zip(&on_cpu) {
+            assert!(
+                (g - c).norm() <= 1e-5 * (1.0 + c.norm()),
+                "complex {name}: {g} vs {c}"
+            );
+        }
+    }
+    assert_eq!(
+        z.to(&gpu)
+            .unwrap()
+            .neg()
+            .unwrap()
+            .to(&cpu())
+            .unwrap()
+            .to_ndarray::<num_complex::Complex32>()
+            .unwrap(),
+        z.neg()
+            .unwrap()
+            .to_ndarray::<num_complex::Complex32>()
+            .unwrap()
+    );
+}
+
+#[test]
+fn gpu_tensors_move_export_and_refuse_what_they_cannot_hold() {
+    let Some(gpu) = gpu() else { return };
+    let x = randn(&[3, 5], 110);
+    let on_gpu = x.to(&gpu).unwrap();
+    assert_eq!(on_gpu.device(), gpu);
+    assert_eq!(
+        on_gpu.to_ndarray::<f32>().unwrap(),
+        x.to_ndarray::<f32>().unwrap(),
+        "readback equals the upload"
+    );
+    assert_eq!(
+        on_gpu.transpose(0, 1).unwrap().to_ndarray::<f32>().unwrap(),
+        x.transpose(0, 1).unwrap().to_ndarray::<f32>().unwrap()
+    );
+    let err = on_gpu
+        .clone()
+        .requires_grad()
+        .unwrap()
+        .to_ndarray::<f32>()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("f32, gpu); call .detach() first"),
+        "{err}"
+    );
+    let err = on_gpu.add(&x).unwrap_err();
+    assert!(
+        err.to_string().contains("different devices (gpu and cpu)")
+            && err.to_string().contains(".to(&device)"),
+        "{err}"
+    );
+    let err = x.to_dtype(DType::F64).unwrap().to(&gpu).unwrap_err();
+    assert!(
+        err.to_string().contains("f64") && err.to_string().contains("to_dtype(DType::F32)"),
+        "{err}"
+    );
+    // The gradient of a move flows back to the source device.
+    let leaf = x.clone().requires_grad().unwrap();
+    leaf.to(&gpu)
+        .unwrap()
+        .mul_scalar(3.0)
+        .unwrap()
+        .sum()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let grad = leaf.grad().unwrap();
+    assert_eq!(grad.device(), Device::Cpu);
+    assert_eq!(values(&grad), vec![3.0; 15]);
+    // .npy straight from the GPU, and back onto it.
+    let bytes = wgrad::npy::to_bytes(&on_gpu).unwrap();
+    assert_eq!(bytes, wgrad::npy::to_bytes(&x).unwrap());
+    let loaded = wgrad::npy::from_bytes(&bytes, &gpu).unwrap();
+    assert_eq!(loaded.device(), gpu);
+    assert_eq!(
+        loaded.to_ndarray::<f32>().unwrap(),
+        x.to_ndarray::<f32>().unwrap()
+    );
+    assert_eq!(
+        Tensor::full(&[3], 2.5, DType::F32, &gpu)
+            .unwrap()
+            .to_ndarray::<f32>()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![2.5; 3]
+    );
+}
+
+#[test]
+fn gpu_tensor_over_32m_elements_is_split_across_bindings() {
+    let Some(gpu) = gpu() else { return };
+    let n = (1 << 25) + 4099; // 33.6M f32 = 128 MiB + 16 KiB: over one storage binding
+    let a = Tensor::arange(0.0, n as f64, 1.0, DType::F32, &cpu()).unwrap();
+    let b = a.narrow(0, 1, n - 1).unwrap();
+    let sum = a
+        .narrow(0, 0, n - 1)
+        .unwrap()
+        .to(&gpu)
+        .unwrap()
+        .add(&b.to(&gpu).unwrap())
+        .unwrap();
+    let host = sum.to_ndarray::<f32>().unwrap();
+    assert_eq!(host.len(), n - 1);
+    for i in [0, 1, 12_345, (1 << 25) - 1, 1 << 25, n - 2] {
+        assert_eq!(host[i], (2 * i + 1) as f32, "element {i}");
+    }
+    let err = sum.sum().unwrap_err();
+    assert!(
+        err.to_string().contains("over 128 MiB") && err.to_string().contains("narrow()"),
+        "{err}"
+    );
+}
+
+#[test]
+fn gpu_mlp_training_step_matches_the_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let x = randn(&[64, 2], 120);
+    let labels =
+        Tensor::from_vec((0..64).map(|i| (i * 7 % 3) as i64).collect(), &[64], &cpu()).unwrap();
+    let init = [
+        randn(&[2, 16], 121),
+        randn(&[16], 122),
+        randn(&[16, 3], 123),
+        randn(&[3], 124),
+    ];
+    let step = |device: &Device| -> (f64, Vec<Tensor>) {
+        let params: Vec<Tensor> = init
+            .iter()
+            .map(|p| p.to(device).unwrap().requires_grad().unwrap())
+            .collect();
+        let (x, labels) = (x.to(device).unwrap(), labels.to(device).unwrap());
+        let mut losses = Vec::new();
+        let mut current = params;
+        for _ in 0..5 {
+            let hidden = x
+                .matmul(&current[0])
+                .unwrap()
+                .add(&current[1])
+                .unwrap()
+                .relu()
+                .unwrap();
+            let loss = hidden
+                .matmul(&current[2])
+                .unwrap()
+                .add(&current[3])
+                .unwrap()
+                .cross_entropy(&labels)
+                .unwrap();
+            loss.backward().unwrap();
+            losses.push(values(&loss)[0]);
+            current = current
+                .iter()
+                .map(|p| {
+                    wgrad::no_grad(|| p.detach().sub(&p.grad().unwrap().mul_scalar(0.5)?))
+                        .unwrap()
+                        .requires_grad()
+                        .unwrap()
+                })
+                .collect();
+        }
+        assert!(losses[4] < losses[0], "the loss falls: {losses:?}");
+        (losses[4], current)
+    };
+    let (loss_cpu, params_cpu) = step(&cpu());
+    let (loss_gpu, params_gpu) = step(&gpu);
+    assert!(
+        (loss_cpu - loss_gpu).abs() < 1e-5 * (1.0 + loss_cpu.abs()),
+        "{loss_cpu} vs {loss_gpu}"
+    );
+    for (c, g) in params_cpu.iter().zip(&params_gpu) {
+        assert_close("parameter after five steps", &g.detach(), &c.detach(), 1e-4);
+    }
+}
