@@ -5,7 +5,12 @@
 //
 // info: [outputs, length, stride, kept_ndim, offset, kept shape, kept strides]
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 16>;
+
+// Word k of the metadata (uniform: the same for every invocation, which the compiler can see).
+fn info(k: u32) -> u32 {
+    return info_words[k >> 2u][k & 3u];
+}
 @group(0) @binding(1) var<storage, read_write> out: array<vec2<i32>>;
 @group(0) @binding(2) var<storage, read> a: array<{{A}}>;
 
@@ -27,20 +32,20 @@ fn main(
     @builtin(local_invocation_index) t: u32,
 ) {
     let output = wid.x + wid.y * groups.x;
-    let length = info[1];
+    let length = info(1);
     var value = {{V}}(0);
     var index = 0xffffffffu;
-    if (output < info[0]) {
+    if (output < info(0)) {
         var rest = output;
-        var base = info[4];
-        let ndim = info[3];
+        var base = info(4);
+        let ndim = info(3);
         for (var d = ndim; d > 0u; d--) {
-            let dim = info[4u + d];
-            base += (rest % dim) * info[4u + ndim + d];
+            let dim = info(4u + d);
+            base += (rest % dim) * info(4u + ndim + d);
             rest /= dim;
         }
         for (var i = t; i < length; i += 256u) {
-            let v = {{V}}(a[base + i * info[2]]);
+            let v = {{V}}(a[base + i * info(2)]);
             if (index == 0xffffffffu || beats(value, index, v, i)) {
                 value = v;
                 index = i;
@@ -58,7 +63,7 @@ fn main(
         }
         workgroupBarrier();
     }
-    if (t == 0u && output < info[0]) {
+    if (t == 0u && output < info(0)) {
         out[output] = vec2<i32>(i32(best_index[0]), 0);
     }
 }

@@ -6,21 +6,26 @@
 //
 // info: [numel, ndim, shape[ndim], then for each view (out, a, b, c): offset, strides[ndim]]
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 16>;
+
+// Word k of the metadata (uniform: the same for every invocation, which the compiler can see).
+fn info(k: u32) -> u32 {
+    return info_words[k >> 2u][k & 3u];
+}
 @group(0) @binding(1) var<storage, read_write> out: array<{{OUT}}>;
 {{INPUTS}}
 
 fn position(i: u32, view: u32) -> u32 {
-    let ndim = info[1];
+    let ndim = info(1);
     let base = 2u + ndim + view * (ndim + 1u);
     if ({{CONTIGUOUS}}) {
-        return info[base] + i;
+        return info(base) + i;
     }
     var rest = i;
-    var pos = info[base];
+    var pos = info(base);
     for (var d = ndim; d > 0u; d--) {
-        let dim = info[1u + d];
-        pos += (rest % dim) * info[base + d];
+        let dim = info(1u + d);
+        pos += (rest % dim) * info(base + d);
         rest /= dim;
     }
     return pos;
@@ -30,7 +35,7 @@ fn position(i: u32, view: u32) -> u32 {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     // Dispatches over 65535 workgroups fold into a second dimension.
     let i = gid.x + gid.y * groups.x * 256u;
-    if (i >= info[0]) {
+    if (i >= info(0)) {
         return;
     }
     {{LOADS}}

@@ -5,7 +5,12 @@
 //
 // info: [m, n, k, a_offset, a_batch, a_row, a_col, b_offset, b_batch, b_row, b_col]
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 16>;
+
+// Word k of the metadata (uniform: the same for every invocation, which the compiler can see).
+fn info(k: u32) -> u32 {
+    return info_words[k >> 2u][k & 3u];
+}
 @group(0) @binding(1) var<storage, read_write> out: array<{{T}}>;
 @group(0) @binding(2) var<storage, read> a: array<{{T}}>;
 @group(0) @binding(3) var<storage, read> b: array<{{T}}>;
@@ -18,15 +23,15 @@ var<workgroup> b_tile: array<f32, 1024>; // [DEPTH][TILE]: b_tile[kk * TILE + co
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let m = info[0];
-    let n = info[1];
-    let k = info[2];
+    let m = info(0);
+    let n = info(1);
+    let k = info(2);
     let batch = wid.z;
     let row0 = wid.y * TILE;
     let col0 = wid.x * TILE;
     let thread = lid.y * 16u + lid.x;
-    let a_base = info[3] + batch * info[4];
-    let b_base = info[7] + batch * info[8];
+    let a_base = info(3) + batch * info(4);
+    let b_base = info(7) + batch * info(8);
     var acc: array<vec4<f32>, 4>;
     for (var k0 = 0u; k0 < k; k0 += DEPTH) {
         for (var l = 0u; l < 4u; l++) {
@@ -35,14 +40,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             let kk = e % DEPTH;
             var v = 0.0;
             if (row < m && k0 + kk < k) {
-                v = f32(a[a_base + row * info[5] + (k0 + kk) * info[6]]);
+                v = f32(a[a_base + row * info(5) + (k0 + kk) * info(6)]);
             }
             a_tile[kk * TILE + e / DEPTH] = v;
             let kb = e / TILE;
             let col = col0 + e % TILE;
             var w = 0.0;
             if (col < n && k0 + kb < k) {
-                w = f32(b[b_base + (k0 + kb) * info[9] + col * info[10]]);
+                w = f32(b[b_base + (k0 + kb) * info(9) + col * info(10)]);
             }
             b_tile[kb * TILE + e % TILE] = w;
         }

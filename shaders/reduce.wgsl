@@ -9,7 +9,12 @@
 // info: [outputs, reduced, chunk, chunks_per_output, kept_ndim, reduced_ndim, offset,
 //        kept shape, kept strides, reduced shape, reduced strides]
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 16>;
+
+// Word k of the metadata (uniform: the same for every invocation, which the compiler can see).
+fn info(k: u32) -> u32 {
+    return info_words[k >> 2u][k & 3u];
+}
 @group(0) @binding(1) var<storage, read_write> out: array<{{OUT}}>;
 @group(0) @binding(2) var<storage, read> a: array<{{A}}>;
 
@@ -19,8 +24,8 @@ fn strided(index: u32, ndim: u32, shape_at: u32) -> u32 {
     var rest = index;
     var pos = 0u;
     for (var d = ndim; d > 0u; d--) {
-        let dim = info[shape_at + d - 1u];
-        pos += (rest % dim) * info[shape_at + ndim + d - 1u];
+        let dim = info(shape_at + d - 1u);
+        pos += (rest % dim) * info(shape_at + ndim + d - 1u);
         rest /= dim;
     }
     return pos;
@@ -33,16 +38,16 @@ fn main(
     @builtin(local_invocation_index) t: u32,
 ) {
     let group = wid.x + wid.y * groups.x;
-    let output = group / info[3];
-    let chunk = group % info[3];
-    let kept_ndim = info[4];
-    let reduced_ndim = info[5];
+    let output = group / info(3);
+    let chunk = group % info(3);
+    let kept_ndim = info(4);
+    let reduced_ndim = info(5);
     var acc: {{ACC}} = {{INIT}};
-    if (output < info[0]) {
-        let base = info[6] + strided(output, kept_ndim, 7u);
+    if (output < info(0)) {
+        let base = info(6) + strided(output, kept_ndim, 7u);
         let reduced_at = 7u + 2u * kept_ndim;
-        let start = chunk * info[2];
-        let end = min(start + info[2], info[1]);
+        let start = chunk * info(2);
+        let end = min(start + info(2), info(1));
         for (var r = start + t; r < end; r += 256u) {
             acc = {{COMBINE}}(acc, {{LOAD}}(a[base + strided(r, reduced_ndim, reduced_at)]));
         }
@@ -55,7 +60,7 @@ fn main(
         }
         workgroupBarrier();
     }
-    if (t == 0u && output < info[0]) {
+    if (t == 0u && output < info(0)) {
         out[group] = {{STORE}}(partial[0]);
     }
 }

@@ -49,6 +49,12 @@ impl GpuDevice {
     pub fn limits(&self) -> &wgpu::Limits {
         &self.0.limits
     }
+
+    /// Submits all recorded work and waits for the GPU to finish it (`torch.cuda.synchronize()`):
+    /// for timing. Reads synchronize by themselves.
+    pub fn synchronize(&self) -> Result<()> {
+        self.0.synchronize()
+    }
 }
 
 impl Device {

@@ -97,11 +97,14 @@ impl Layout {
 
     /// True when the elements are stored in C order without gaps, from `offset` on.
     pub fn is_contiguous(&self) -> bool {
-        self.shape
-            .iter()
-            .zip(&self.strides)
-            .zip(contiguous_strides(&self.shape))
-            .all(|((&dim, &stride), expected)| dim == 1 || stride == expected)
+        let mut expected = 1;
+        for (&dim, &stride) in self.shape.iter().zip(&self.strides).rev() {
+            if dim != 1 && stride != expected {
+                return false;
+            }
+            expected *= dim;
+        }
+        true
     }
 
     /// The layout of this view with its axes reordered: axis `i` of the result is `axes[i]` here.

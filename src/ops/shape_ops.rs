@@ -33,10 +33,17 @@ impl Tensor {
     /// The elements in C order: this tensor if already contiguous, else a copy.
     pub fn contiguous(&self) -> Result<Tensor> {
         if self.is_contiguous() {
-            return Ok(self.clone());
+            Ok(self.clone())
+        } else {
+            self.copy()
         }
-        let out = self.contiguous_storage()?;
-        Ok(record(out, "contiguous", &[self], |g, _| {
+    }
+
+    /// A new tensor with its own C-order copy of the elements (PyTorch's `clone()`; Rust's
+    /// `clone` only adds a handle). Differentiable.
+    pub fn copy(&self) -> Result<Tensor> {
+        let out = Tensor::from_kernel(self.storage().copy_strided(self.layout()), self.shape())?;
+        Ok(record(out, "copy", &[self], |g, _| {
             Ok(vec![Some(g.clone())])
         }))
     }

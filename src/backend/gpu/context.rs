@@ -28,7 +28,7 @@ pub(crate) struct GpuContext {
     pub info: wgpu::AdapterInfo,
     pub limits: wgpu::Limits,
     pub features: wgpu::Features,
-    pipelines: Mutex<HashMap<String, Arc<wgpu::ComputePipeline>>>,
+    pipelines: Mutex<HashMap<String, Arc<Kernel>>>,
     pending: Mutex<Pending>,
     pool: Mutex<Pool>,
     /// The first error wgpu reported outside an error scope, surfaced at the next read.
@@ -36,10 +36,18 @@ pub(crate) struct GpuContext {
     meta_arena: wgpu::Buffer,
 }
 
+/// A compiled kernel and the layout of its arguments.
+pub(crate) struct Kernel {
+    pipeline: wgpu::ComputePipeline,
+    layout: wgpu::BindGroupLayout,
+}
+
 /// Work recorded but not yet submitted.
 #[derive(Default)]
 struct Pending {
     encoder: Option<wgpu::CommandEncoder>,
+    /// The compute pass consecutive dispatches share; ended before any copy and at submit.
+    pass: Option<wgpu::ComputePass<'static>>,
     /// Each dispatch's metadata, `META_BYTES` apart, written to the arena just before submit.
     meta: Vec<u32>,
     dispatches: usize,
@@ -125,7 +133,7 @@ impl GpuContext {
         let meta_arena = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("wgrad kernel metadata"),
             size: (BATCH * META_BYTES) as u64,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
         Ok(GpuContext {
@@ -152,7 +160,7 @@ impl GpuContext {
         &self,
         key: &str,
         source: impl FnOnce() -> Result<String>,
-    ) -> Result<Arc<wgpu::ComputePipeline>> {
+    ) -> Result<Arc<Kernel>> {
         if let Some(p) = lock(&self.pipelines).get(key) {
             return Ok(Arc::clone(p));
         }
@@ -179,9 +187,12 @@ impl GpuContext {
                 "kernel {key} does not compile: {e}"
             )));
         }
-        let pipeline = Arc::new(pipeline);
-        lock(&self.pipelines).insert(key.to_string(), Arc::clone(&pipeline));
-        Ok(pipeline)
+        let kernel = Arc::new(Kernel {
+            layout: pipeline.get_bind_group_layout(0),
+            pipeline,
+        });
+        lock(&self.pipelines).insert(key.to_string(), Arc::clone(&kernel));
+        Ok(kernel)
     }
 
     /// A buffer of at least `bytes` bytes (from the pool when one is free); its contents are
@@ -226,8 +237,9 @@ impl GpuContext {
         }
     }
 
-    /// The shared encoder, begun if nothing is pending.
+    /// The shared encoder, begun if nothing is pending, with no compute pass open on it.
     fn encoder<'p>(&self, pending: &'p mut Pending) -> &'p mut wgpu::CommandEncoder {
+        pending.pass = None;
         pending.encoder.get_or_insert_with(|| {
             self.device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor::default())
@@ -243,7 +255,7 @@ impl GpuContext {
     /// `bindings` in order.
     pub fn dispatch(
         &self,
-        pipeline: &wgpu::ComputePipeline,
+        kernel: &Kernel,
         meta: &[u32],
         bindings: &[Binding<'_>],
         workgroups: [u32; 3],
@@ -285,13 +297,19 @@ impl GpuContext {
         );
         let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: None,
-            layout: &pipeline.get_bind_group_layout(0),
+            layout: &kernel.layout,
             entries: &entries,
         });
-        let mut pass = self
-            .encoder(&mut pending)
-            .begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-        pass.set_pipeline(pipeline);
+        if pending.pass.is_none() {
+            let pass = self
+                .encoder(&mut pending)
+                .begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            pending.pass = Some(pass.forget_lifetime());
+        }
+        let Some(pass) = pending.pass.as_mut() else {
+            return Err(Error::Internal("no compute pass to record into".into()));
+        };
+        pass.set_pipeline(&kernel.pipeline);
         pass.set_bind_group(0, &bind_group, &[]);
         pass.dispatch_workgroups(workgroups[0], workgroups[1], workgroups[2]);
         Ok(())
@@ -313,6 +331,7 @@ impl GpuContext {
 
     /// Submits what is pending: the metadata first, then the recorded commands.
     fn submit(&self, pending: &mut Pending) {
+        pending.pass = None;
         if !pending.meta.is_empty() {
             self.queue
                 .write_buffer(&self.meta_arena, 0, bytemuck::cast_slice(&pending.meta));
@@ -395,6 +414,15 @@ impl GpuContext {
         }
         staging.unmap();
         Ok(())
+    }
+
+    /// Submits everything pending and waits until the GPU has finished it.
+    pub fn synchronize(&self) -> Result<()> {
+        self.submit(&mut lock(&self.pending));
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| gpu_error(format!("waiting for the GPU: {e}")))?;
+        self.take_error()
     }
 
     /// The first uncaptured wgpu error since the last check, as an `Error`.
