@@ -80,6 +80,14 @@ impl Device {
             ),
         }
         match Device::gpu() {
+            Ok(Device::Gpu(gpu)) if gpu.adapter_info().device_type == wgpu::DeviceType::Cpu => {
+                eprintln!(
+                    "wgrad: using {}, a GPU emulated in software; for small models the CPU backend is \
+                     much faster (WGRAD_DEVICE=cpu)",
+                    gpu.adapter_info().name
+                );
+                Device::Gpu(gpu)
+            }
             Ok(device) => device,
             Err(e) => {
                 eprintln!("wgrad: running on the CPU ({e})");

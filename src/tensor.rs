@@ -1,6 +1,6 @@
 //! The tensor handle: shared storage, a layout (view) over it, and its place in the autograd graph.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::autograd::{self, Edge, EdgeTarget, GradMeta, lock};
 use crate::backend::{Backend, Storage};
@@ -21,6 +21,9 @@ struct TensorInner {
     storage: Arc<Storage>,
     layout: Layout,
     grad_meta: GradMeta,
+    /// The smallest and largest element of an integer tensor, once asked for: data never changes,
+    /// so a check that needs them (cross_entropy's labels) reads a GPU tensor back only once.
+    integer_range: OnceLock<Option<(i64, i64)>>,
 }
 
 impl Tensor {
@@ -34,6 +37,7 @@ impl Tensor {
             storage,
             layout,
             grad_meta: GradMeta::None,
+            integer_range: OnceLock::new(),
         }))
     }
 
@@ -48,6 +52,7 @@ impl Tensor {
             storage: Arc::clone(&self.0.storage),
             layout: self.0.layout.clone(),
             grad_meta,
+            integer_range: OnceLock::new(),
         }))
     }
 
@@ -75,6 +80,19 @@ impl Tensor {
             shape: self.shape().to_vec(),
             dtype: self.dtype(),
         })
+    }
+
+    /// The smallest and largest element of an integer tensor (`None` when it is empty), read
+    /// from the device the first time only.
+    pub(crate) fn integer_range(&self) -> Result<Option<(i64, i64)>> {
+        if let Some(range) = self.0.integer_range.get() {
+            return Ok(*range);
+        }
+        let values = self.to_dtype(DType::I64)?.detach().to_ndarray::<i64>()?;
+        let range = values.iter().fold(None, |range: Option<(i64, i64)>, &v| {
+            Some(range.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
+        });
+        Ok(*self.0.integer_range.get_or_init(|| range))
     }
 
     /// The number of tensors (and saved states) sharing this tensor's storage.

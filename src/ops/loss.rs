@@ -74,15 +74,14 @@ impl Tensor {
                 hint: "labels are class indices: convert them with .to_dtype(DType::I64)",
             });
         }
-        let label_values = labels.to_dtype(DType::I64)?.to_ndarray::<i64>()?;
-        if let Some((row, &label)) = label_values
-            .iter()
-            .enumerate()
-            .find(|(_, l)| !(0..classes as i64).contains(l))
+        if let Some((low, high)) = labels
+            .integer_range()?
+            .filter(|&(lo, hi)| lo < 0 || hi >= classes as i64)
         {
+            let label = if low < 0 { low } else { high };
             return Err(Error::InvalidArgument {
                 op: "cross_entropy",
-                message: format!("label {label} of row {row} is not a class index in 0..{classes}"),
+                message: format!("label {label} is not a class index in 0..{classes}"),
             });
         }
         let classes_row = Tensor::arange(0.0, classes as f64, 1.0, labels.dtype(), &self.device())?;

@@ -1,0 +1,200 @@
+//! The training examples, run as a user runs them (with fewer steps), on the CPU and on the GPU:
+//! each learns, and the spiral's exported model is usable from numpy, not only loadable.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The built example binary (cargo builds examples before running tests).
+fn example(name: &str) -> PathBuf {
+    let deps = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    deps.parent().unwrap().join("examples").join(name)
+}
+
+fn gpu_available() -> bool {
+    match wgrad::Device::gpu() {
+        Ok(_) => true,
+        Err(e) => {
+            assert!(
+                std::env::var("WGRAD_REQUIRE_GPU").as_deref() != Ok("1"),
+                "WGRAD_REQUIRE_GPU=1 but: {e}"
+            );
+            println!("skipped the GPU runs: {e}");
+            false
+        }
+    }
+}
+
+fn devices() -> Vec<&'static str> {
+    if gpu_available() {
+        vec!["cpu", "gpu"]
+    } else {
+        vec!["cpu"]
+    }
+}
+
+/// Runs an example to completion and returns its final summary line.
+fn run(name: &str, device: &str, steps: usize, out: &Path) -> String {
+    let output = Command::new(example(name))
+        .args(["--device", device, "--steps", &steps.to_string(), "--out"])
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} did not start: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{name} on {device} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let last = stdout.lines().last().unwrap_or_default().to_string();
+    assert!(
+        last.starts_with("final:"),
+        "{name}: no summary in {stdout:?}"
+    );
+    last
+}
+
+/// The number in `line` right after `label`.
+fn number_after(line: &str, label: &str) -> f64 {
+    let rest = line
+        .split(label)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {label:?} in {line:?}"));
+    rest.trim_start()
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wgrad-example-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn spiral_learns_on_every_device_and_numpy_reproduces_its_predictions() {
+    for device in devices() {
+        let out = scratch(&format!("spiral-{device}"));
+        let summary = run("spiral", device, 300, &out);
+        let accuracy = number_after(&summary, "training accuracy");
+        assert!(accuracy >= 95.0, "spiral on {device}: {summary}");
+        for file in [
+            "model.npz",
+            "loss.npy",
+            "data_x.npy",
+            "data_y.npy",
+            "pred.npy",
+            "spiral.png",
+        ] {
+            assert!(
+                out.join(file).metadata().is_ok_and(|m| m.len() > 0),
+                "spiral on {device} wrote no {file}"
+            );
+        }
+        numpy_check(&out);
+    }
+}
+
+/// numpy recomputes the MLP from model.npz alone and must predict what pred.npy says.
+fn numpy_check(out: &Path) {
+    let has_numpy = Command::new("python3")
+        .args(["-c", "import numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_numpy {
+        assert!(
+            std::env::var("WGRAD_REQUIRE_NUMPY").as_deref() != Ok("1"),
+            "WGRAD_REQUIRE_NUMPY=1 but numpy is missing"
+        );
+        println!("skipped the numpy check: python3 cannot import numpy");
+        return;
+    }
+    let script = r#"
+import sys, numpy as np
+d = sys.argv[1]
+model = np.load(f"{d}/model.npz")
+assert sorted(model.keys()) == sorted(f"layers.{i}.{p}" for i in range(3) for p in ("weight", "bias")), list(model.keys())
+h = np.load(f"{d}/data_x.npy").astype(np.float64)
+assert h.dtype == np.float64 and h.shape == (900, 2)
+for i in range(3):
+    h = h @ model[f"layers.{i}.weight"].astype(np.float64).T + model[f"layers.{i}.bias"]
+    if i < 2:
+        h = np.maximum(h, 0)
+pred = np.load(f"{d}/pred.npy")
+labels = np.load(f"{d}/data_y.npy")
+agree = np.mean(h.argmax(axis=1) == pred)
+loss = np.load(f"{d}/loss.npy")
+assert loss.dtype == np.float32 and loss.shape == (300,) and loss[-1] < loss[0] / 5, loss[[0, -1]]
+assert agree >= 0.99, agree
+print(f"numpy agrees with pred.npy on {agree:.2%} of points; accuracy {np.mean(pred == labels):.2%}")
+"#;
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "numpy check failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn xor_is_learned_exactly_on_every_device() {
+    for device in devices() {
+        let summary = run("xor", device, 300, &scratch(&format!("xor-{device}")));
+        assert!(
+            summary.contains("predictions [0, 1, 1, 0]"),
+            "xor on {device}: {summary}"
+        );
+        assert_eq!(number_after(&summary, "training accuracy"), 100.0);
+    }
+}
+
+#[test]
+fn linear_regression_recovers_both_parameters_on_every_device() {
+    for device in devices() {
+        let out = scratch(&format!("linreg-{device}"));
+        let summary = run("linear_regression", device, 300, &out);
+        let (w, b) = (
+            number_after(&summary, "weight"),
+            number_after(&summary, "bias"),
+        );
+        assert!(
+            (w - 3.0).abs() < 0.05 && (b + 2.0).abs() < 0.05,
+            "linear_regression on {device}: {summary}"
+        );
+        let model = wgrad::npz::load(out.join("model.npz"), &wgrad::Device::cpu()).unwrap();
+        assert_eq!(
+            model.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+            ["weight", "bias"]
+        );
+        assert!(
+            (model[0].1.item::<f32>().unwrap() as f64 - w).abs() < 1e-4,
+            "the export holds the printed weight"
+        );
+    }
+}
+
+#[test]
+fn bad_flags_are_refused_with_usage() {
+    let output = Command::new(example("spiral"))
+        .args(["--steps", "many"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--steps takes a number") && stderr.contains("usage: spiral"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,187 @@
+//! Modules, optimizers and state dicts against their definitions.
+
+use wgrad::nn::{
+    Activation, Linear, Mlp, Module, Parameter, Sequential, load_state_dict, save_state_dict,
+};
+use wgrad::optim::{Adam, Optimizer, Sgd};
+use wgrad::{DType, Device, Tensor};
+
+fn cpu() -> Device {
+    Device::cpu()
+}
+
+fn values(t: &Tensor) -> Vec<f64> {
+    t.detach()
+        .to_dtype(DType::F64)
+        .unwrap()
+        .to_ndarray::<f64>()
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// A parameter whose gradient is `grad`, by backpropagating `sum(p * grad)`.
+fn with_grad(p: &Parameter, grad: &[f32]) {
+    let g = Tensor::from_slice(grad, &[grad.len()], &cpu()).unwrap();
+    p.get().mul(&g).unwrap().sum().unwrap().backward().unwrap();
+}
+
+#[test]
+fn linear_is_x_wt_plus_b_with_pytorch_layout_and_init() {
+    let layer = Linear::new(4, 3, 7, &cpu()).unwrap();
+    let (w, b) = (layer.weight.get(), layer.bias.get());
+    assert_eq!((w.shape(), b.shape()), (&[3, 4][..], &[3][..]));
+    let bound = 0.5; // 1 / sqrt(4)
+    assert!(
+        values(&w)
+            .iter()
+            .chain(values(&b).iter())
+            .all(|v| v.abs() <= bound)
+    );
+    assert!(
+        values(&w).iter().any(|v| v.abs() > bound / 2.0),
+        "spread over the range, not near zero"
+    );
+    let x = Tensor::randn(&[5, 4], DType::F32, 1, &cpu()).unwrap();
+    let y = layer.forward(&x).unwrap();
+    let (xv, wv, bv) = (values(&x), values(&w), values(&b));
+    for i in 0..5 {
+        for o in 0..3 {
+            let expected: f64 = (0..4).map(|k| xv[i * 4 + k] * wv[o * 4 + k]).sum::<f64>() + bv[o];
+            assert!((values(&y)[i * 3 + o] - expected).abs() < 1e-5);
+        }
+    }
+}
+
+#[test]
+fn mlp_and_sequential_name_their_parameters() {
+    let mlp = Mlp::new(&[2, 5, 5, 3], Activation::Relu, 0, &cpu()).unwrap();
+    let names: Vec<String> = mlp.named_parameters().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "layers.0.weight",
+            "layers.0.bias",
+            "layers.1.weight",
+            "layers.1.bias",
+            "layers.2.weight",
+            "layers.2.bias"
+        ]
+    );
+    let seq = Sequential::new()
+        .push(Linear::new(2, 4, 1, &cpu()).unwrap())
+        .push(Activation::Gelu)
+        .push(Linear::new(4, 1, 2, &cpu()).unwrap());
+    let names: Vec<String> = seq.named_parameters().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
+    assert_eq!(
+        seq.forward(&Tensor::randn(&[3, 2], DType::F32, 3, &cpu()).unwrap())
+            .unwrap()
+            .shape(),
+        &[3, 1]
+    );
+    assert!(Mlp::new(&[4], Activation::Tanh, 0, &cpu()).is_err());
+}
+
+#[test]
+fn sgd_with_momentum_and_weight_decay_follows_pytorch() {
+    let p = Parameter::new(Tensor::from_vec(vec![1.0f32, -2.0], &[2], &cpu()).unwrap()).unwrap();
+    let mut sgd = Sgd::new(vec![p.clone()], 0.1)
+        .momentum(0.9)
+        .weight_decay(0.01);
+    let (mut x, mut v) = ([1.0f64, -2.0], [0.0f64; 2]);
+    for (step, grad) in [[0.5f32, -1.0], [0.25, 2.0], [-1.0, 0.5]]
+        .iter()
+        .enumerate()
+    {
+        sgd.zero_grad();
+        with_grad(&p, grad);
+        sgd.step().unwrap();
+        for k in 0..2 {
+            let g = grad[k] as f64 + 0.01 * x[k];
+            v[k] = if step == 0 { g } else { 0.9 * v[k] + g };
+            x[k] -= 0.1 * v[k];
+        }
+        let got = values(&p.get());
+        assert!(
+            (got[0] - x[0]).abs() < 1e-5 && (got[1] - x[1]).abs() < 1e-5,
+            "step {step}: {got:?} vs {x:?}"
+        );
+    }
+    assert!(
+        p.get().needs_grad() && p.get().is_leaf(),
+        "updated parameters are fresh leaves"
+    );
+}
+
+#[test]
+fn adam_follows_the_bias_corrected_update() {
+    let p =
+        Parameter::new(Tensor::from_vec(vec![0.5f32, -1.5, 2.0], &[3], &cpu()).unwrap()).unwrap();
+    let mut adam = Adam::new(vec![p.clone()], 0.01);
+    let (mut x, mut m, mut v) = ([0.5f64, -1.5, 2.0], [0.0f64; 3], [0.0f64; 3]);
+    for (t, grad) in [[0.3f32, -0.2, 1.0], [0.1, 0.4, -2.0], [-0.5, 0.05, 0.7]]
+        .iter()
+        .enumerate()
+    {
+        adam.zero_grad();
+        with_grad(&p, grad);
+        adam.step().unwrap();
+        let t = t as i32 + 1;
+        for k in 0..3 {
+            let g = grad[k] as f64;
+            m[k] = 0.9 * m[k] + 0.1 * g;
+            v[k] = 0.999 * v[k] + 0.001 * g * g;
+            let (mh, vh) = (
+                m[k] / (1.0 - 0.9f64.powi(t)),
+                v[k] / (1.0 - 0.999f64.powi(t)),
+            );
+            x[k] -= 0.01 * mh / (vh.sqrt() + 1e-8);
+        }
+        let got = values(&p.get());
+        for k in 0..3 {
+            assert!((got[k] - x[k]).abs() < 1e-5, "step {t}: {got:?} vs {x:?}");
+        }
+    }
+}
+
+#[test]
+fn state_dicts_round_trip_and_refuse_mismatches() {
+    let dir = std::env::temp_dir().join(format!("wgrad-nn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("model.npz");
+    let trained = Mlp::new(&[2, 6, 3], Activation::Tanh, 1, &cpu()).unwrap();
+    save_state_dict(&path, &trained).unwrap();
+    let fresh = Mlp::new(&[2, 6, 3], Activation::Tanh, 2, &cpu()).unwrap();
+    let x = Tensor::randn(&[4, 2], DType::F32, 3, &cpu()).unwrap();
+    assert_ne!(
+        values(&fresh.forward(&x).unwrap()),
+        values(&trained.forward(&x).unwrap())
+    );
+    load_state_dict(&path, &fresh).unwrap();
+    assert_eq!(
+        values(&fresh.forward(&x).unwrap()),
+        values(&trained.forward(&x).unwrap())
+    );
+    // A mismatch anywhere leaves the whole module as it was.
+    let wider = Mlp::new(&[2, 6, 4], Activation::Tanh, 5, &cpu()).unwrap();
+    let before = values(&wider.forward(&x).unwrap());
+    let err = load_state_dict(&path, &wider).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("layers.1.weight is [3, 6] (f32) in the file but [4, 6] (f32)"),
+        "{err}"
+    );
+    assert_eq!(
+        values(&wider.forward(&x).unwrap()),
+        before,
+        "layers.0 was not loaded either"
+    );
+    let deeper = Mlp::new(&[2, 6, 3, 3], Activation::Tanh, 1, &cpu()).unwrap();
+    let err = load_state_dict(&path, &deeper).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no array named \"layers.2.weight\""),
+        "{err}"
+    );
+}
