@@ -127,9 +127,12 @@ fn invalid_arguments() {
     let labels = Tensor::from_vec(vec![0i64, 3], &[2], &cpu()).unwrap();
     let (_, msg) = message(randn(&[2, 3], 1).cross_entropy(&labels));
     assert!(
-        msg.contains("label 3 of row 1") && msg.contains("0..3"),
+        msg.contains("label 3 is not a class index in 0..3"),
         "{msg}"
     );
+    let negative = Tensor::from_vec(vec![-1i32, 2], &[2], &cpu()).unwrap();
+    let (_, msg) = message(randn(&[2, 3], 1).cross_entropy(&negative));
+    assert!(msg.contains("label -1 is not a class index"), "{msg}");
     let (_, msg) = message(randn(&[2, 3], 1).cross_entropy(&randn(&[2], 2)));
     assert!(msg.contains("to_dtype(DType::I64)"), "{msg}");
     let (_, msg) = message(randn(&[2, 3], 1).cross_entropy(&labels.reshape(&[2, 1]).unwrap()));
