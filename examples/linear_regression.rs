@@ -6,7 +6,7 @@
 mod common;
 
 use wgrad::nn::{Linear, Module, save_state_dict};
-use wgrad::optim::{Optimizer, Sgd};
+use wgrad::optim::Sgd;
 use wgrad::{DType, Device, Tensor, npy};
 
 fn main() -> wgrad::Result<()> {
@@ -22,24 +22,14 @@ fn main() -> wgrad::Result<()> {
     let (x, y) = (x.to(dev)?, y.to(dev)?);
     let model = Linear::new(1, 1, args.seed, dev)?;
     let mut optimizer = Sgd::new(model.parameters(), 0.1);
-    let progress = common::Progress::new(args.steps);
-    let mut losses = Vec::with_capacity(args.steps);
-    for step in 1..=args.steps {
-        let loss = model.forward(&x)?.mse_loss(&y)?;
-        optimizer.zero_grad();
-        loss.backward()?;
-        optimizer.step()?;
-        losses.push(loss.detach().reshape(&[1])?);
-        if step % 50 == 0 || step == args.steps {
-            progress.show(step, loss.detach().item::<f32>()? as f64, None);
-        }
-    }
-    let rate = progress.done();
-    save_state_dict(args.out.join("model.npz"), &model)?;
-    npy::save(
-        args.out.join("loss.npy"),
-        &Tensor::cat(&losses.iter().collect::<Vec<_>>(), 0)?,
+    let (losses, rate) = common::train(
+        args.steps,
+        &mut optimizer,
+        || model.forward(&x)?.mse_loss(&y),
+        None,
     )?;
+    save_state_dict(args.out.join("model.npz"), &model)?;
+    npy::save(args.out.join("loss.npy"), &losses)?;
     let (w, b) = (
         model.weight.get().detach().item::<f32>()?,
         model.bias.get().detach().item::<f32>()?,

@@ -11,7 +11,7 @@ mod common;
 
 use plotters::prelude::*;
 use wgrad::nn::{Activation, Mlp, Module, save_state_dict};
-use wgrad::optim::{Adam, Optimizer};
+use wgrad::optim::Adam;
 use wgrad::{DType, Device, Tensor, no_grad, npy};
 
 const CLASSES: usize = 3;
@@ -48,26 +48,16 @@ fn main() -> wgrad::Result<()> {
     let (x, y) = (x_host.to(dev)?, y_host.to(dev)?);
     let model = Mlp::new(&[2, 64, 64, CLASSES], Activation::Relu, args.seed, dev)?;
     let mut optimizer = Adam::new(model.parameters(), 0.01);
-    let progress = common::Progress::new(args.steps);
-    let mut losses = Vec::with_capacity(args.steps);
-    for step in 1..=args.steps {
-        let logits = model.forward(&x)?;
-        let loss = logits.cross_entropy(&y)?;
-        optimizer.zero_grad();
-        loss.backward()?;
-        optimizer.step()?;
-        losses.push(loss.detach().reshape(&[1])?);
-        // Reading the loss makes the host wait for the GPU: only now and then.
-        if step % 50 == 0 || step == args.steps {
-            let accuracy = no_grad(|| common::accuracy(&logits, &y))?;
-            progress.show(step, loss.detach().item::<f32>()? as f64, Some(accuracy));
-        }
-    }
-    let rate = progress.done();
+    let accuracy = || common::accuracy(&model.forward(&x)?, &y);
+    let (loss_curve, rate) = common::train(
+        args.steps,
+        &mut optimizer,
+        || model.forward(&x)?.cross_entropy(&y),
+        Some(&accuracy),
+    )?;
 
     let logits = no_grad(|| model.forward(&x))?;
     let accuracy = common::accuracy(&logits, &y)?;
-    let loss_curve = Tensor::cat(&losses.iter().collect::<Vec<_>>(), 0)?.to(&Device::cpu())?;
     save_state_dict(args.out.join("model.npz"), &model)?;
     npy::save(args.out.join("loss.npy"), &loss_curve)?;
     npy::save(args.out.join("data_x.npy"), &x_host)?;

@@ -6,7 +6,7 @@
 mod common;
 
 use wgrad::nn::{Activation, Mlp, Module, save_state_dict};
-use wgrad::optim::{Adam, Optimizer};
+use wgrad::optim::Adam;
 use wgrad::{Device, Tensor, no_grad, npy};
 
 fn main() -> wgrad::Result<()> {
@@ -21,31 +21,17 @@ fn main() -> wgrad::Result<()> {
     let y = Tensor::from_vec(vec![0i64, 1, 1, 0], &[4], &Device::cpu())?.to(dev)?;
     let model = Mlp::new(&[2, 8, 2], Activation::Tanh, args.seed, dev)?;
     let mut optimizer = Adam::new(model.parameters(), 0.05);
-    let progress = common::Progress::new(args.steps);
-    let mut losses = Vec::with_capacity(args.steps);
-    for step in 1..=args.steps {
-        let logits = model.forward(&x)?;
-        let loss = logits.cross_entropy(&y)?;
-        optimizer.zero_grad();
-        loss.backward()?;
-        optimizer.step()?;
-        losses.push(loss.detach().reshape(&[1])?);
-        if step % 50 == 0 || step == args.steps {
-            progress.show(
-                step,
-                loss.detach().item::<f32>()? as f64,
-                Some(no_grad(|| common::accuracy(&logits, &y))?),
-            );
-        }
-    }
-    let rate = progress.done();
+    let accuracy = || common::accuracy(&model.forward(&x)?, &y);
+    let (losses, rate) = common::train(
+        args.steps,
+        &mut optimizer,
+        || model.forward(&x)?.cross_entropy(&y),
+        Some(&accuracy),
+    )?;
     let logits = no_grad(|| model.forward(&x))?;
     let predictions = logits.argmax(1, false)?.to_ndarray::<i64>()?;
     save_state_dict(args.out.join("model.npz"), &model)?;
-    npy::save(
-        args.out.join("loss.npy"),
-        &Tensor::cat(&losses.iter().collect::<Vec<_>>(), 0)?,
-    )?;
+    npy::save(args.out.join("loss.npy"), &losses)?;
     println!(
         "final: predictions {:?} for inputs (0,0) (0,1) (1,0) (1,1), training accuracy {:.1}%, {rate:.0} steps/s on {dev}",
         predictions.as_slice().unwrap_or_default(),

@@ -1,7 +1,11 @@
 //! The training examples, run as a user runs them (with fewer steps), on the CPU and on the GPU:
 //! each learns, and the spiral's exported model is usable from numpy, not only loadable.
 
+mod common;
+
 use std::path::{Path, PathBuf};
+
+use common::{gpu_or_skip, scratch};
 use std::process::Command;
 
 /// The built example binary (cargo builds examples before running tests).
@@ -14,22 +18,8 @@ fn example(name: &str) -> PathBuf {
     deps.parent().unwrap().join("examples").join(name)
 }
 
-fn gpu_available() -> bool {
-    match wgrad::Device::gpu() {
-        Ok(_) => true,
-        Err(e) => {
-            assert!(
-                std::env::var("WGRAD_REQUIRE_GPU").as_deref() != Ok("1"),
-                "WGRAD_REQUIRE_GPU=1 but: {e}"
-            );
-            println!("skipped the GPU runs: {e}");
-            false
-        }
-    }
-}
-
 fn devices() -> Vec<&'static str> {
-    if gpu_available() {
+    if gpu_or_skip().is_some() {
         vec!["cpu", "gpu"]
     } else {
         vec!["cpu"]
@@ -71,16 +61,10 @@ fn number_after(line: &str, label: &str) -> f64 {
         .unwrap()
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wgrad-example-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
 #[test]
 fn spiral_learns_on_every_device_and_numpy_reproduces_its_predictions() {
     for device in devices() {
-        let out = scratch(&format!("spiral-{device}"));
+        let out = scratch(&format!("example-spiral-{device}"));
         let summary = run("spiral", device, 300, &out);
         let accuracy = number_after(&summary, "training accuracy");
         assert!(accuracy >= 95.0, "spiral on {device}: {summary}");
@@ -151,7 +135,12 @@ print(f"numpy agrees with pred.npy on {agree:.2%} of points; accuracy {np.mean(p
 #[test]
 fn xor_is_learned_exactly_on_every_device() {
     for device in devices() {
-        let summary = run("xor", device, 300, &scratch(&format!("xor-{device}")));
+        let summary = run(
+            "xor",
+            device,
+            300,
+            &scratch(&format!("example-xor-{device}")),
+        );
         assert!(
             summary.contains("predictions [0, 1, 1, 0]"),
             "xor on {device}: {summary}"
@@ -163,7 +152,7 @@ fn xor_is_learned_exactly_on_every_device() {
 #[test]
 fn linear_regression_recovers_both_parameters_on_every_device() {
     for device in devices() {
-        let out = scratch(&format!("linreg-{device}"));
+        let out = scratch(&format!("example-linreg-{device}"));
         let summary = run("linear_regression", device, 300, &out);
         let (w, b) = (
             number_after(&summary, "weight"),

@@ -5,45 +5,16 @@
 //!
 //! Without a GPU adapter these tests print why and pass, unless WGRAD_REQUIRE_GPU=1 (CI sets it).
 
+mod common;
+
+use common::{cpu, gpu_or_skip, values};
 use wgrad::{DType, Device, Result, Tensor};
 
 type Unary = fn(&Tensor) -> Result<Tensor>;
 type Binary = fn(&Tensor, &Tensor) -> Result<Tensor>;
 
-fn gpu() -> Option<Device> {
-    match Device::gpu() {
-        Ok(device) => Some(device),
-        Err(e) => {
-            assert!(
-                std::env::var("WGRAD_REQUIRE_GPU").as_deref() != Ok("1"),
-                "WGRAD_REQUIRE_GPU=1 but: {e}"
-            );
-            println!("skipped: {e}");
-            None
-        }
-    }
-}
-
-fn cpu() -> Device {
-    Device::cpu()
-}
-
 fn randn(shape: &[usize], seed: u64) -> Tensor {
     Tensor::randn(shape, DType::F32, seed, &cpu()).unwrap()
-}
-
-fn values(t: &Tensor) -> Vec<f64> {
-    let t = t.detach().to(&cpu()).unwrap();
-    match t.dtype() {
-        DType::Bool | DType::I32 | DType::I64 | DType::F16 | DType::F32 => t
-            .to_dtype(DType::F64)
-            .unwrap()
-            .to_ndarray::<f64>()
-            .unwrap()
-            .into_iter()
-            .collect(),
-        other => panic!("values of {other}"),
-    }
 }
 
 fn assert_close(what: &str, gpu: &Tensor, cpu: &Tensor, tol: f64) {
@@ -120,7 +91,7 @@ fn check(
 
 #[test]
 fn gpu_elementwise_ops_forward_and_backward() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = gpu_or_skip() else { return };
     let shapes: [(&[usize], &[usize]); 4] = [
         (&[7, 37], &[7, 37]),
         (&[5, 1, 3], &[4, 3]),
@@ -209,7 +180,7 @@ fn gpu_elementwise_ops_forward_and_backward() {
 
 #[test]
 fn gpu_reductions_matmul_and_shape_ops() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = gpu_or_skip() else { return };
     for (shape, axis) in [
         (&[1000][..], 0),
         (&[37, 300][..], 1),
@@ -332,7 +303,7 @@ fn gpu_reductions_matmul_and_shape_ops() {
 
 #[test]
 fn gpu_dtypes_casts_comparisons_and_complex() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = gpu_or_skip() else { return };
     let x = randn(&[5, 51], 100).mul_scalar(3.0).unwrap();
     // Casts among every GPU dtype, and comparisons producing bools.
     for dtype in [DType::F16, DType::I32, DType::I64, DType::Bool] {
@@ -491,7 +462,7 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
 
 #[test]
 fn gpu_tensors_move_export_and_refuse_what_they_cannot_hold() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = gpu_or_skip() else { return };
     let x = randn(&[3, 5], 110);
     let on_gpu = x.to(&gpu).unwrap();
     assert_eq!(on_gpu.device(), gpu);
@@ -560,7 +531,7 @@ fn gpu_tensors_move_export_and_refuse_what_they_cannot_hold() {
 
 #[test]
 fn gpu_tensor_over_32m_elements_is_split_across_bindings() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = gpu_or_skip() else { return };
     let n = (1 << 25) + 4099; // 33.6M f32 = 128 MiB + 16 KiB: over one storage binding
     let a = Tensor::arange(0.0, n as f64, 1.0, DType::F32, &cpu()).unwrap();
     let b = a.narrow(0, 1, n - 1).unwrap();
@@ -585,7 +556,7 @@ fn gpu_tensor_over_32m_elements_is_split_across_bindings() {
 
 #[test]
 fn gpu_mlp_training_step_matches_the_cpu() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = gpu_or_skip() else { return };
     let x = randn(&[64, 2], 120);
     let labels =
         Tensor::from_vec((0..64).map(|i| (i * 7 % 3) as i64).collect(), &[64], &cpu()).unwrap();

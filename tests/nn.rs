@@ -1,24 +1,13 @@
 //! Modules, optimizers and state dicts against their definitions.
 
+mod common;
+
+use common::{cpu, scratch, values};
 use wgrad::nn::{
     Activation, Linear, Mlp, Module, Parameter, Sequential, load_state_dict, save_state_dict,
 };
 use wgrad::optim::{Adam, Optimizer, Sgd};
-use wgrad::{DType, Device, Tensor};
-
-fn cpu() -> Device {
-    Device::cpu()
-}
-
-fn values(t: &Tensor) -> Vec<f64> {
-    t.detach()
-        .to_dtype(DType::F64)
-        .unwrap()
-        .to_ndarray::<f64>()
-        .unwrap()
-        .into_iter()
-        .collect()
-}
+use wgrad::{DType, Tensor};
 
 /// A parameter whose gradient is `grad`, by backpropagating `sum(p * grad)`.
 fn with_grad(p: &Parameter, grad: &[f32]) {
@@ -147,9 +136,7 @@ fn adam_follows_the_bias_corrected_update() {
 
 #[test]
 fn state_dicts_round_trip_and_refuse_mismatches() {
-    let dir = std::env::temp_dir().join(format!("wgrad-nn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("model.npz");
+    let path = scratch("nn").join("model.npz");
     let trained = Mlp::new(&[2, 6, 3], Activation::Tanh, 1, &cpu()).unwrap();
     save_state_dict(&path, &trained).unwrap();
     let fresh = Mlp::new(&[2, 6, 3], Activation::Tanh, 2, &cpu()).unwrap();

@@ -4,36 +4,21 @@ mod common;
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{cpu, randn};
+use common::{cpu, randn, scratch};
 use half::f16;
 use num_complex::Complex32;
 use wgrad::{DType, DynArray, Error, Tensor, npy, npz};
 
-/// A fresh directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wgrad-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// One tensor of each dtype numpy has, with values from a formula.
 fn every_numpy_dtype() -> Vec<Tensor> {
     let base = randn(&[3, 5], 1).mul_scalar(40.0).unwrap();
-    let mut tensors: Vec<Tensor> = [
-        DType::F32,
-        DType::F64,
-        DType::F16,
-        DType::I32,
-        DType::I64,
-        DType::U8,
-        DType::C64,
-    ]
-    .into_iter()
-    .map(|d| base.to_dtype(d).unwrap())
-    .collect();
+    let mut tensors: Vec<Tensor> = DType::ALL
+        .into_iter()
+        .filter(|&d| d != DType::BF16 && d != DType::Bool)
+        .map(|d| base.to_dtype(d).unwrap())
+        .collect();
     tensors.push(
         base.gt(&Tensor::zeros(&[], DType::F64, &cpu()).unwrap())
             .unwrap(),

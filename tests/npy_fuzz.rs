@@ -27,19 +27,11 @@ impl Rng {
 
 fn seeds() -> Vec<Vec<u8>> {
     let base = randn(&[2, 3, 4], 1);
-    let mut files: Vec<Vec<u8>> = [
-        DType::F32,
-        DType::F64,
-        DType::F16,
-        DType::I32,
-        DType::I64,
-        DType::U8,
-        DType::Bool,
-        DType::C64,
-    ]
-    .into_iter()
-    .map(|d| npy::to_bytes(&base.to_dtype(d).unwrap()).unwrap())
-    .collect();
+    let mut files: Vec<Vec<u8>> = DType::ALL
+        .into_iter()
+        .filter(|&d| d != DType::BF16) // numpy has no bfloat16
+        .map(|d| npy::to_bytes(&base.to_dtype(d).unwrap()).unwrap())
+        .collect();
     for shape in [&[][..], &[0][..], &[5][..]] {
         files.push(npy::to_bytes(&Tensor::full(shape, 1.5, DType::F32, &cpu()).unwrap()).unwrap());
     }

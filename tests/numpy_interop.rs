@@ -6,10 +6,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::cpu;
+use common::{cpu, scratch};
 use half::f16;
 use num_complex::Complex32;
 use wgrad::{DType, Tensor, npy, npz};
@@ -68,13 +68,6 @@ fn run_python(script: &str, dir: &Path) {
     print!("{}", String::from_utf8_lossy(&out.stdout));
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wgrad-numpy-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The formula's tensors in every numpy dtype, made with wgrad's own ops and casts.
 fn wgrad_tensors(n: usize, shape: &[usize]) -> Vec<(&'static str, Tensor)> {
     let dev = cpu();
@@ -114,7 +107,7 @@ fn numpy_loads_what_wgrad_writes_byte_for_byte() {
     if !numpy_available() {
         return;
     }
-    let dir = scratch("load");
+    let dir = scratch("numpy-load");
     let tensors = wgrad_tensors(15, &[3, 5]);
     for (kind, t) in &tensors[..8] {
         npy::save(dir.join(format!("{kind}.npy")), t).unwrap();
@@ -152,7 +145,7 @@ fn wgrad_loads_what_numpy_writes() {
     if !numpy_available() {
         return;
     }
-    let dir = scratch("save");
+    let dir = scratch("numpy-save");
     run_python(
         "
 d = sys.argv[1]

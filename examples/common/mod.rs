@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use wgrad::{Device, Tensor};
+use wgrad::optim::Optimizer;
+use wgrad::{Device, Tensor, no_grad};
 
 /// `--device cpu|gpu`, `--out DIR`, `--steps N`, `--seed S`.
 pub struct Args {
@@ -69,32 +70,39 @@ pub fn accuracy(logits: &Tensor, labels: &Tensor) -> wgrad::Result<f64> {
     Ok(correct as f64 / labels.numel() as f64)
 }
 
-/// A progress line rewritten in place: step, loss, accuracy, steps per second.
-pub struct Progress {
-    start: Instant,
+/// Runs `steps` optimisation steps of the loss `loss()` computes, with a progress line rewritten
+/// in place every 50 steps (step, loss, `accuracy()` if given, steps per second). Returns the loss
+/// of every step as an f32 vector on the CPU, and the steps per second.
+pub fn train(
     steps: usize,
-}
-
-impl Progress {
-    pub fn new(steps: usize) -> Progress {
-        Progress {
-            start: Instant::now(),
-            steps,
+    optimizer: &mut impl Optimizer,
+    loss: impl Fn() -> wgrad::Result<Tensor>,
+    accuracy: Option<&dyn Fn() -> wgrad::Result<f64>>,
+) -> wgrad::Result<(Tensor, f64)> {
+    let start = Instant::now();
+    let mut losses = Vec::with_capacity(steps);
+    for step in 1..=steps {
+        let value = loss()?;
+        optimizer.zero_grad();
+        value.backward()?;
+        optimizer.step()?;
+        losses.push(value.detach().reshape(&[1])?);
+        // Reading the loss makes the host wait for the GPU: only now and then.
+        if step % 50 == 0 || step == steps {
+            let rate = step as f64 / start.elapsed().as_secs_f64();
+            let shown = match accuracy {
+                Some(accuracy) => format!("  accuracy {:5.1}%", 100.0 * no_grad(accuracy)?),
+                None => String::new(),
+            };
+            let current = value.detach().item::<f32>()?;
+            print!("\rstep {step:>5}/{steps}  loss {current:.4}{shown}  {rate:>7.0} steps/s");
+            let _ = std::io::stdout().flush();
         }
     }
-
-    pub fn show(&self, step: usize, loss: f64, accuracy: Option<f64>) {
-        let rate = step as f64 / self.start.elapsed().as_secs_f64();
-        let accuracy = accuracy.map_or(String::new(), |a| format!("  accuracy {:5.1}%", 100.0 * a));
-        print!(
-            "\rstep {step:>5}/{}  loss {loss:.4}{accuracy}  {rate:>7.0} steps/s",
-            self.steps
-        );
-        let _ = std::io::stdout().flush();
-    }
-
-    pub fn done(&self) -> f64 {
-        println!();
-        self.steps as f64 / self.start.elapsed().as_secs_f64()
-    }
+    println!();
+    let rate = steps as f64 / start.elapsed().as_secs_f64();
+    Ok((
+        Tensor::cat(&losses.iter().collect::<Vec<_>>(), 0)?.to(&Device::cpu())?,
+        rate,
+    ))
 }

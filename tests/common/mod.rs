@@ -20,10 +20,10 @@ pub fn positive(shape: &[usize], seed: u64) -> Tensor {
         .unwrap()
 }
 
-/// The tensor's f64 elements in C order.
+/// The tensor's elements (on any device, of any real dtype) as f64, in C order.
 pub fn values(t: &Tensor) -> Vec<f64> {
-    t.detach()
-        .to_dtype(DType::F64)
+    let host = t.detach().to(&cpu()).unwrap();
+    host.to_dtype(DType::F64)
         .unwrap()
         .to_ndarray::<f64>()
         .unwrap()
@@ -39,5 +39,29 @@ pub fn assert_close(actual: &[f64], expected: &[f64], tol: f64) {
             (a - e).abs() <= tol * (1.0 + e.abs()),
             "element {i}: {a} vs {e} (tolerance {tol})"
         );
+    }
+}
+
+/// A fresh, empty scratch directory for one test.
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("wgrad-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The GPU, or `None` with the reason printed. With WGRAD_REQUIRE_GPU=1 (as in CI) a missing
+/// adapter fails the test instead.
+pub fn gpu_or_skip() -> Option<Device> {
+    match Device::gpu() {
+        Ok(device) => Some(device),
+        Err(e) => {
+            assert!(
+                std::env::var("WGRAD_REQUIRE_GPU").as_deref() != Ok("1"),
+                "WGRAD_REQUIRE_GPU=1 but: {e}"
+            );
+            println!("skipped: {e}");
+            None
+        }
     }
 }
