@@ -39,6 +39,11 @@ pub(crate) enum UnaryOp {
     Step,
     /// `x^p` for a scalar exponent.
     Powf(f64),
+    /// `x * scale + shift`: scalar arithmetic in one kernel, with no scalar tensor to upload.
+    Affine {
+        scale: f64,
+        shift: f64,
+    },
 }
 
 /// Elementwise arithmetic of two tensors of one dtype.
@@ -119,6 +124,7 @@ impl UnaryOp {
             UnaryOp::Sign => "sign",
             UnaryOp::Step => "relu backward",
             UnaryOp::Powf(_) => "pow",
+            UnaryOp::Affine { .. } => "scalar arithmetic",
         }
     }
 }

@@ -68,19 +68,36 @@ impl Tensor {
         }))
     }
 
-    /// A 0-d tensor of this tensor's dtype and device, for scalar arithmetic.
-    fn scalar_like(&self, value: f64) -> Result<Tensor> {
-        Tensor::full(&[], value, self.dtype(), &self.device())
+    /// `self * scale + shift`. Floating-point tensors run one kernel with the constants in it;
+    /// integer and complex ones keep exact arithmetic through a broadcast 0-d operand.
+    fn affine(&self, scale: f64, shift: f64) -> Result<Tensor> {
+        if !self.dtype().is_float() {
+            let constant = |v| Tensor::full(&[], v, self.dtype(), &self.device());
+            let scaled = if scale == 1.0 {
+                self.clone()
+            } else {
+                self.mul(&constant(scale)?)?
+            };
+            return if shift == 0.0 {
+                Ok(scaled)
+            } else {
+                scaled.add(&constant(shift)?)
+            };
+        }
+        let out = self.unary_forward(UnaryOp::Affine { scale, shift })?;
+        Ok(record(out, "scalar arithmetic", &[self], move |g, _| {
+            Ok(vec![Some(g.mul_scalar(scale)?)])
+        }))
     }
 
     /// `self + value`.
     pub fn add_scalar(&self, value: f64) -> Result<Tensor> {
-        self.add(&self.scalar_like(value)?)
+        self.affine(1.0, value)
     }
 
     /// `self * value`.
     pub fn mul_scalar(&self, value: f64) -> Result<Tensor> {
-        self.mul(&self.scalar_like(value)?)
+        self.affine(value, 0.0)
     }
 
     /// A unary op whose gradient is `g * derivative(input, output)`.

@@ -59,6 +59,10 @@ pub(super) fn float_unary<T: Float + Scalar>(v: &[T], layout: &Layout, op: Unary
             let p = T::from_f64(p);
             map1(v, layout, |x| x.powf(p))
         }
+        UnaryOp::Affine { scale, shift } => {
+            let (scale, shift) = (T::from_f64(scale), T::from_f64(shift));
+            map1(v, layout, |x| x * scale + shift)
+        }
     }
 }
 

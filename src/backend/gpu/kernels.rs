@@ -88,6 +88,13 @@ pub(crate) fn unary_expr(op: UnaryOp, dtype: DType) -> Result<String> {
             let odd = integer && p.rem_euclid(2.0) == 1.0;
             format!("pow_(x, {}, {integer}, {odd})", float_literal(float, p))
         }
+        UnaryOp::Affine { scale, shift } => {
+            format!(
+                "x * {} + {}",
+                float_literal(float, scale),
+                float_literal(float, shift)
+            )
+        }
     })
 }
 
