@@ -1,7 +1,8 @@
 // Batched matrix product C[b] = A[b] @ B[b] of strided views (transposed operands read in place).
-// Tiles of 64 x 64 outputs per workgroup, 16 x 16 threads each computing a 4 x 4 block held in
-// registers, with 64 x 16 slabs of A and 16 x 64 of B staged in workgroup memory. Accumulates in
-// f32 whatever T is.
+// Each invocation computes an 8 x 4 block of C in registers, reading A and B straight from their
+// buffers: no workgroup memory and no barriers, which an emulated GPU (lavapipe, where workgroup
+// memory is ordinary memory and a barrier is costly) runs several times faster than a tiled
+// kernel. Workgroups of 8 x 8 invocations cover 64 x 32 outputs. Accumulates in f32 whatever T is.
 //
 // info: [m, n, k, a_offset, a_batch, a_row, a_col, b_offset, b_batch, b_row, b_col]
 
@@ -15,58 +16,43 @@ fn info(k: u32) -> u32 {
 @group(0) @binding(2) var<storage, read> a: array<{{T}}>;
 @group(0) @binding(3) var<storage, read> b: array<{{T}}>;
 
-const TILE: u32 = 64u;
-const DEPTH: u32 = 16u;
-
-var<workgroup> a_tile: array<f32, 1024>; // [DEPTH][TILE]: a_tile[kk * TILE + row]
-var<workgroup> b_tile: array<f32, 1024>; // [DEPTH][TILE]: b_tile[kk * TILE + col]
-
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let m = info(0);
     let n = info(1);
     let k = info(2);
+    let row0 = wid.y * 64u + lid.y * 8u;
+    let col0 = wid.x * 32u + lid.x * 4u;
     let batch = wid.z;
-    let row0 = wid.y * TILE;
-    let col0 = wid.x * TILE;
-    let thread = lid.y * 16u + lid.x;
     let a_base = info(3) + batch * info(4);
     let b_base = info(7) + batch * info(8);
-    var acc: array<vec4<f32>, 4>;
-    for (var k0 = 0u; k0 < k; k0 += DEPTH) {
-        for (var l = 0u; l < 4u; l++) {
-            let e = thread + l * 256u;
-            let row = row0 + e / DEPTH;
-            let kk = e % DEPTH;
-            var v = 0.0;
-            if (row < m && k0 + kk < k) {
-                v = f32(a[a_base + row * info(5) + (k0 + kk) * info(6)]);
-            }
-            a_tile[kk * TILE + e / DEPTH] = v;
-            let kb = e / TILE;
-            let col = col0 + e % TILE;
-            var w = 0.0;
-            if (col < n && k0 + kb < k) {
-                w = f32(b[b_base + (k0 + kb) * info(9) + col * info(10)]);
-            }
-            b_tile[kb * TILE + e % TILE] = w;
-        }
-        workgroupBarrier();
-        for (var kk = 0u; kk < DEPTH; kk++) {
-            let ai = kk * TILE + lid.y * 4u;
-            let bi = kk * TILE + lid.x * 4u;
-            let bv = vec4<f32>(b_tile[bi], b_tile[bi + 1u], b_tile[bi + 2u], b_tile[bi + 3u]);
-            acc[0] += a_tile[ai] * bv;
-            acc[1] += a_tile[ai + 1u] * bv;
-            acc[2] += a_tile[ai + 2u] * bv;
-            acc[3] += a_tile[ai + 3u] * bv;
-        }
-        workgroupBarrier();
+    let a_row = info(5);
+    let a_col = info(6);
+    let b_row = info(9);
+    let b_col = info(10);
+    // Rows and columns past the edge read row or column 0 instead (always in bounds) and are
+    // never written.
+    var rows: array<u32, 8>;
+    var cols: vec4<u32>;
+    for (var i = 0u; i < 8u; i++) {
+        rows[i] = select(0u, row0 + i, row0 + i < m) * a_row;
     }
-    for (var i = 0u; i < 4u; i++) {
-        let row = row0 + lid.y * 4u + i;
+    for (var j = 0u; j < 4u; j++) {
+        cols[j] = select(0u, col0 + j, col0 + j < n) * b_col;
+    }
+    var acc: array<vec4<f32>, 8>;
+    for (var kk = 0u; kk < k; kk++) {
+        let a_k = a_base + kk * a_col;
+        let b_k = b_base + kk * b_row;
+        let bv = vec4<f32>(f32(b[b_k + cols[0]]), f32(b[b_k + cols[1]]), f32(b[b_k + cols[2]]), f32(b[b_k + cols[3]]));
+        for (var i = 0u; i < 8u; i++) {
+            acc[i] += f32(a[a_k + rows[i]]) * bv;
+        }
+    }
+    for (var i = 0u; i < 8u; i++) {
+        let row = row0 + i;
         for (var j = 0u; j < 4u; j++) {
-            let col = col0 + lid.x * 4u + j;
+            let col = col0 + j;
             if (row < m && col < n) {
                 out[(batch * m + row) * n + col] = {{T}}(acc[i][j]);
             }

@@ -163,6 +163,8 @@ pub(crate) struct Elementwise<'a> {
     pub inputs: &'a [DType],
     pub expr: &'a str,
     pub contiguous: bool,
+    /// Contiguous, and every view starts at position 0 of its buffer.
+    pub direct: bool,
 }
 
 /// `enable f16;` when any of the types is f16, and the float type the prelude is written in.
@@ -177,8 +179,8 @@ fn f16_setup(dtypes: &[DType]) -> (&'static str, &'static str) {
 impl Elementwise<'_> {
     pub fn key(&self) -> String {
         format!(
-            "elementwise {} {:?} {} {}",
-            self.out, self.inputs, self.expr, self.contiguous
+            "elementwise {} {:?} {} {} {}",
+            self.out, self.inputs, self.expr, self.contiguous, self.direct
         )
     }
 
@@ -210,7 +212,8 @@ impl Elementwise<'_> {
         .replace("{{INPUTS}}", &inputs)
         .replace("{{LOADS}}", loads.trim_end())
         .replace("{{EXPR}}", self.expr)
-        .replace("{{CONTIGUOUS}}", &self.contiguous.to_string()))
+        .replace("{{CONTIGUOUS}}", &self.contiguous.to_string())
+        .replace("{{DIRECT}}", &self.direct.to_string()))
     }
 }
 

@@ -152,15 +152,16 @@ impl GpuStorage {
             std::iter::once(out).chain(inputs.iter().copied()).collect();
         let contiguous = views.iter().all(|(_, l)| l.is_contiguous());
         let dtypes: Vec<DType> = inputs.iter().map(|(s, _)| s.dtype).collect();
+        let max = ctx.max_binding();
+        let fits = views.iter().all(|(s, _)| s.buffer().size() <= max);
         let kernel = Elementwise {
             out: out_storage.dtype,
             inputs: &dtypes,
             expr,
             contiguous,
+            direct: contiguous && fits && views.iter().all(|(_, l)| l.offset == 0),
         };
         let pipeline = ctx.pipeline(&kernel.key(), || kernel.source())?;
-        let max = ctx.max_binding();
-        let fits = views.iter().all(|(s, _)| s.buffer().size() <= max);
         if !fits && !contiguous {
             return Err(gpu_error(format!(
                 "a strided or broadcast view of a GPU tensor over {} MiB cannot be bound in one piece; \
@@ -439,7 +440,7 @@ impl Backend for GpuStorage {
             &pipeline,
             &meta,
             &bindings,
-            [n.div_ceil(64) as u32, m.div_ceil(64) as u32, batch as u32],
+            [n.div_ceil(32) as u32, m.div_ceil(64) as u32, batch as u32],
         )?;
         Ok(out)
     }
