@@ -29,6 +29,15 @@ fn to_ndarray(c: &mut Criterion) {
         b.iter(|| black_box(t.to_ndarray::<f32>().unwrap()))
     });
     let transposed = t.reshape(&[4096, 4096]).unwrap().transpose(0, 1).unwrap();
+    match Device::gpu() {
+        Ok(gpu) => {
+            let on_gpu = t.to(&gpu).unwrap();
+            group.bench_function("to_ndarray_gpu_readback", |b| {
+                b.iter(|| black_box(on_gpu.to_ndarray::<f32>().unwrap()))
+            });
+        }
+        Err(e) => eprintln!("no GPU readback bench: {e}"),
+    }
     group.bench_function("to_ndarray_cpu_transposed_view", |b| {
         b.iter(|| black_box(transposed.to_ndarray::<f32>().unwrap()))
     });
