@@ -215,6 +215,17 @@ impl Storage {
     }
 }
 
+/// Every part's backend storage, picked by `pick`, or the error for parts on mixed devices.
+fn same_backend<'a, T>(
+    parts: &[(&'a Storage, &'a Layout)],
+    pick: impl Fn(&'a Storage) -> Option<&'a T>,
+) -> Result<Vec<(&'a T, &'a Layout)>> {
+    parts
+        .iter()
+        .map(|&(storage, layout)| pick(storage).map(|s| (s, layout)).ok_or_else(mixed))
+        .collect()
+}
+
 impl Backend for Storage {
     fn dtype(&self) -> DType {
         match self {
@@ -316,24 +327,18 @@ impl Backend for Storage {
     fn cat(parts: &[(&Self, &Layout)], axis: usize, out_shape: &[usize]) -> Result<Self> {
         match parts.first() {
             Some((Storage::Gpu(_), _)) => {
-                let gpu_parts = parts
-                    .iter()
-                    .map(|&(storage, layout)| match storage {
-                        Storage::Gpu(s) => Ok((s, layout)),
-                        Storage::Cpu(_) => Err(mixed()),
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                GpuStorage::cat(&gpu_parts, axis, out_shape).map(Storage::Gpu)
+                let gpu = same_backend(parts, |s| match s {
+                    Storage::Gpu(g) => Some(g),
+                    Storage::Cpu(_) => None,
+                })?;
+                GpuStorage::cat(&gpu, axis, out_shape).map(Storage::Gpu)
             }
             _ => {
-                let cpu_parts = parts
-                    .iter()
-                    .map(|&(storage, layout)| match storage {
-                        Storage::Cpu(s) => Ok((s, layout)),
-                        Storage::Gpu(_) => Err(mixed()),
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                CpuStorage::cat(&cpu_parts, axis, out_shape).map(Storage::Cpu)
+                let cpu = same_backend(parts, |s| match s {
+                    Storage::Cpu(c) => Some(c),
+                    Storage::Gpu(_) => None,
+                })?;
+                CpuStorage::cat(&cpu, axis, out_shape).map(Storage::Cpu)
             }
         }
     }
