@@ -461,6 +461,39 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
 }
 
 #[test]
+fn gpu_four_at_a_time_kernels_handle_ragged_ends() {
+    let Some(gpu) = gpu_or_skip() else { return };
+    // Same-shape contiguous operands take the vec4 kernel; lengths around multiples of 4 check
+    // that the last, partial vec4 computes the right values.
+    for n in [1, 3, 4, 5, 1023] {
+        let (x, y) = (randn(&[n], 130 + n as u64), randn(&[n], 140 + n as u64));
+        check(
+            &gpu,
+            &format!("add {n}"),
+            |t| t[0].add(&t[1]),
+            &[x.clone(), y.clone()],
+            1e-5,
+        );
+        check(
+            &gpu,
+            &format!("where of lt {n}"),
+            |t| t[0].lt(&t[1])?.where_cond(&t[0], &t[1].tanh()?),
+            &[x.clone(), y.clone()],
+            1e-5,
+        );
+        for dtype in [DType::F16, DType::I32, DType::Bool] {
+            check(
+                &gpu,
+                &format!("{dtype} and back {n}"),
+                |t| t[0].mul_scalar(4.0)?.to_dtype(dtype)?.to_dtype(DType::F32),
+                std::slice::from_ref(&x),
+                1e-3,
+            );
+        }
+    }
+}
+
+#[test]
 fn gpu_tensors_move_export_and_refuse_what_they_cannot_hold() {
     let Some(gpu) = gpu_or_skip() else { return };
     let x = randn(&[3, 5], 110);

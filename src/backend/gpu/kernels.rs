@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 
 const PRELUDE: &str = include_str!("../../../shaders/prelude.wgsl");
 const ELEMENTWISE: &str = include_str!("../../../shaders/elementwise.wgsl");
+const ELEMENTWISE_VEC4: &str = include_str!("../../../shaders/elementwise_vec4.wgsl");
 const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
 const ARGMAX: &str = include_str!("../../../shaders/argmax.wgsl");
 const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
@@ -165,6 +166,13 @@ pub(crate) struct Elementwise<'a> {
     pub contiguous: bool,
     /// Contiguous, and every view starts at position 0 of its buffer.
     pub direct: bool,
+    /// Direct, over 4- and 2-byte types, four elements per invocation (see elementwise_vec4.wgsl).
+    pub vec4: bool,
+}
+
+/// Whether the elementwise kernels can load `dtype` four elements at a time as a `vec4`.
+pub(crate) fn has_vec4(dtype: DType) -> bool {
+    matches!(dtype, DType::F32 | DType::F16 | DType::I32 | DType::Bool)
 }
 
 /// `enable f16;` when any of the types is f16, and the float type the prelude is written in.
@@ -179,8 +187,8 @@ fn f16_setup(dtypes: &[DType]) -> (&'static str, &'static str) {
 impl Elementwise<'_> {
     pub fn key(&self) -> String {
         format!(
-            "elementwise {} {:?} {} {} {}",
-            self.out, self.inputs, self.expr, self.contiguous, self.direct
+            "elementwise {} {:?} {} {} {} {}",
+            self.out, self.inputs, self.expr, self.contiguous, self.direct, self.vec4
         )
     }
 
@@ -188,8 +196,14 @@ impl Elementwise<'_> {
         let mut all = self.inputs.to_vec();
         all.push(self.out);
         let (enable, float) = f16_setup(&all);
+        let (template, wrap) = if self.vec4 {
+            (ELEMENTWISE_VEC4, ("vec4<", ">"))
+        } else {
+            (ELEMENTWISE, ("", ""))
+        };
         let mut inputs = String::new();
         let mut loads = String::new();
+        let mut lane = String::new();
         for (i, (&dtype, (name, var))) in self
             .inputs
             .iter()
@@ -197,23 +211,29 @@ impl Elementwise<'_> {
             .enumerate()
         {
             inputs += &format!(
-                "@group(0) @binding({}) var<storage, read> {name}: array<{}>;\n",
+                "@group(0) @binding({}) var<storage, read> {name}: array<{}{}{}>;\n",
                 i + 2,
-                wgsl_type(dtype)?
+                wrap.0,
+                wgsl_type(dtype)?,
+                wrap.1
             );
-            loads += &format!("let {var} = {name}[position(i, {}u)];\n    ", i + 1);
+            if self.vec4 {
+                loads += &format!("let {var}s = {name}[i];\n    ");
+                lane += &format!("let {var} = {var}s[lane];\n        ");
+            } else {
+                loads += &format!("let {var} = {name}[position(i, {}u)];\n    ", i + 1);
+            }
         }
-        Ok(format!(
-            "{enable}{}\n{}",
-            PRELUDE.replace("{{F}}", float),
-            ELEMENTWISE
+        Ok(
+            format!("{enable}{}\n{}", PRELUDE.replace("{{F}}", float), template)
+                .replace("{{OUT}}", wgsl_type(self.out)?)
+                .replace("{{INPUTS}}", &inputs)
+                .replace("{{LOADS}}", loads.trim_end())
+                .replace("{{LANE}}", lane.trim_end())
+                .replace("{{EXPR}}", self.expr)
+                .replace("{{CONTIGUOUS}}", &self.contiguous.to_string())
+                .replace("{{DIRECT}}", &self.direct.to_string()),
         )
-        .replace("{{OUT}}", wgsl_type(self.out)?)
-        .replace("{{INPUTS}}", &inputs)
-        .replace("{{LOADS}}", loads.trim_end())
-        .replace("{{EXPR}}", self.expr)
-        .replace("{{CONTIGUOUS}}", &self.contiguous.to_string())
-        .replace("{{DIRECT}}", &self.direct.to_string()))
     }
 }
 

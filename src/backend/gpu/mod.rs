@@ -12,7 +12,7 @@ use bytemuck::Pod;
 use ndarray::{ArrayD, IxDyn};
 
 use self::context::{Binding, GpuContext};
-use self::kernels::{Elementwise, gpu_size, wgsl_type};
+use self::kernels::{Elementwise, gpu_size, has_vec4, wgsl_type};
 use super::cpu::alloc;
 use super::{Backend, BinaryOp, CmpOp, CpuStorage, ReduceOp, UnaryOp};
 use crate::dtype::DType;
@@ -154,14 +154,31 @@ impl GpuStorage {
         let dtypes: Vec<DType> = inputs.iter().map(|(s, _)| s.dtype).collect();
         let max = ctx.max_binding();
         let fits = views.iter().all(|(s, _)| s.buffer().size() <= max);
+        let direct = contiguous && fits && views.iter().all(|(_, l)| l.offset == 0);
+        // Four at a time, when every buffer holds whole vec4s and the output's padding is its own.
+        let quads = n.div_ceil(4);
+        let vec4 = direct
+            && out_storage.len == n
+            && views.iter().all(|(s, _)| {
+                has_vec4(s.dtype) && s.buffer().size() >= (quads * 4 * gpu_size(s.dtype)) as u64
+            });
         let kernel = Elementwise {
             out: out_storage.dtype,
             inputs: &dtypes,
             expr,
             contiguous,
-            direct: contiguous && fits && views.iter().all(|(_, l)| l.offset == 0),
+            direct,
+            vec4,
         };
         let pipeline = ctx.pipeline(&kernel.key(), || kernel.source())?;
+        if vec4 {
+            let bindings: Vec<Binding<'_>> = views
+                .iter()
+                .map(|(s, _)| Binding::whole(s.buffer()))
+                .collect();
+            let groups = ctx.grid(quads.div_ceil(256) as u64)?;
+            return ctx.dispatch(&pipeline, &[quads as u32], &bindings, groups);
+        }
         if !fits && !contiguous {
             return Err(gpu_error(format!(
                 "a strided or broadcast view of a GPU tensor over {} MiB cannot be bound in one piece; \
