@@ -5,12 +5,6 @@
 //
 // info: [outputs, length, stride, kept_ndim, offset, kept shape, kept strides]
 
-@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 16>;
-
-// Word k of the metadata (uniform: the same for every invocation, which the compiler can see).
-fn info(k: u32) -> u32 {
-    return info_words[k >> 2u][k & 3u];
-}
 @group(0) @binding(1) var<storage, read_write> out: array<vec2<i32>>;
 @group(0) @binding(2) var<storage, read> a: array<{{A}}>;
 
@@ -36,14 +30,7 @@ fn main(
     var value = {{V}}(0);
     var index = 0xffffffffu;
     if (output < info(0)) {
-        var rest = output;
-        var base = info(4);
-        let ndim = info(3);
-        for (var d = ndim; d > 0u; d--) {
-            let dim = info(4u + d);
-            base += (rest % dim) * info(4u + ndim + d);
-            rest /= dim;
-        }
+        let base = info(4) + strided(output, info(3), 5u);
         for (var i = t; i < length; i += 256u) {
             let v = {{V}}(a[base + i * info(2)]);
             if (index == 0xffffffffu || beats(value, index, v, i)) {

@@ -8,12 +8,6 @@
 //
 // info: [numel, ndim, shape[ndim], then for each view (out, a, b, c): offset, strides[ndim]]
 
-@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 16>;
-
-// Word k of the metadata (uniform: the same for every invocation, which the compiler can see).
-fn info(k: u32) -> u32 {
-    return info_words[k >> 2u][k & 3u];
-}
 @group(0) @binding(1) var<storage, read_write> out: array<{{OUT}}>;
 {{INPUTS}}
 

@@ -10,7 +10,6 @@
 //
 // info: [number of vec4s]
 
-@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 16>;
 @group(0) @binding(1) var<storage, read_write> out: array<vec4<{{OUT}}>>;
 {{INPUTS}}
 
@@ -18,7 +17,7 @@
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     // Dispatches over 65535 workgroups fold into a second dimension.
     let i = gid.x + gid.y * groups.x * 256u;
-    if (i >= info_words[0].x) {
+    if (i >= info(0)) {
         return;
     }
     {{LOADS}}

@@ -6,12 +6,6 @@
 //
 // info: [m, n, k, a_offset, a_batch, a_row, a_col, b_offset, b_batch, b_row, b_col]
 
-@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 16>;
-
-// Word k of the metadata (uniform: the same for every invocation, which the compiler can see).
-fn info(k: u32) -> u32 {
-    return info_words[k >> 2u][k & 3u];
-}
 @group(0) @binding(1) var<storage, read_write> out: array<{{T}}>;
 @group(0) @binding(2) var<storage, read> a: array<{{T}}>;
 @group(0) @binding(3) var<storage, read> b: array<{{T}}>;

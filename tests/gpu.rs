@@ -186,6 +186,8 @@ fn gpu_reductions_matmul_and_shape_ops() {
         (&[37, 300][..], 1),
         (&[4, 33, 5][..], 0),
         (&[3, 70_000][..], -1),
+        (&[300, 37][..], 0),
+        (&[2, 40_000, 3][..], 1),
     ] {
         let x = randn(shape, 50);
         check(&gpu, "sum", |t| t[0].sum(), std::slice::from_ref(&x), 1e-4);

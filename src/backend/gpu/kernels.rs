@@ -6,10 +6,12 @@ use crate::backend::{BinaryOp, CmpOp, ReduceOp, UnaryOp};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 
+const INFO: &str = include_str!("../../../shaders/info.wgsl");
 const PRELUDE: &str = include_str!("../../../shaders/prelude.wgsl");
 const ELEMENTWISE: &str = include_str!("../../../shaders/elementwise.wgsl");
 const ELEMENTWISE_VEC4: &str = include_str!("../../../shaders/elementwise_vec4.wgsl");
 const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
+const REDUCE_SHORT: &str = include_str!("../../../shaders/reduce_short.wgsl");
 const ARGMAX: &str = include_str!("../../../shaders/argmax.wgsl");
 const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
 
@@ -175,13 +177,18 @@ pub(crate) fn has_vec4(dtype: DType) -> bool {
     matches!(dtype, DType::F32 | DType::F16 | DType::I32 | DType::Bool)
 }
 
-/// `enable f16;` when any of the types is f16, and the float type the prelude is written in.
-fn f16_setup(dtypes: &[DType]) -> (&'static str, &'static str) {
-    if dtypes.contains(&DType::F16) {
+/// A kernel's whole source: `enable f16;` when it uses f16, the metadata accessors, the helpers
+/// (written in f16 or f32 accordingly), then `body`.
+fn program(f16: bool, body: &str) -> String {
+    let (enable, float) = if f16 {
         ("enable f16;\n", "f16")
     } else {
         ("", "f32")
-    }
+    };
+    format!(
+        "{enable}{INFO}\n{}\n{body}",
+        PRELUDE.replace("{{F}}", float)
+    )
 }
 
 impl Elementwise<'_> {
@@ -193,9 +200,7 @@ impl Elementwise<'_> {
     }
 
     pub fn source(&self) -> Result<String> {
-        let mut all = self.inputs.to_vec();
-        all.push(self.out);
-        let (enable, float) = f16_setup(&all);
+        let f16 = self.inputs.contains(&DType::F16) || self.out == DType::F16;
         let (template, wrap) = if self.vec4 {
             (ELEMENTWISE_VEC4, ("vec4<", ">"))
         } else {
@@ -224,16 +229,14 @@ impl Elementwise<'_> {
                 loads += &format!("let {var} = {name}[position(i, {}u)];\n    ", i + 1);
             }
         }
-        Ok(
-            format!("{enable}{}\n{}", PRELUDE.replace("{{F}}", float), template)
-                .replace("{{OUT}}", wgsl_type(self.out)?)
-                .replace("{{INPUTS}}", &inputs)
-                .replace("{{LOADS}}", loads.trim_end())
-                .replace("{{LANE}}", lane.trim_end())
-                .replace("{{EXPR}}", self.expr)
-                .replace("{{CONTIGUOUS}}", &self.contiguous.to_string())
-                .replace("{{DIRECT}}", &self.direct.to_string()),
-        )
+        Ok(program(f16, template)
+            .replace("{{OUT}}", wgsl_type(self.out)?)
+            .replace("{{INPUTS}}", &inputs)
+            .replace("{{LOADS}}", loads.trim_end())
+            .replace("{{LANE}}", lane.trim_end())
+            .replace("{{EXPR}}", self.expr)
+            .replace("{{CONTIGUOUS}}", &self.contiguous.to_string())
+            .replace("{{DIRECT}}", &self.direct.to_string()))
     }
 }
 
@@ -328,30 +331,48 @@ pub(crate) fn fold(op: ReduceOp, dtype: DType) -> Result<(Fold, DType)> {
     })
 }
 
+/// Which reduction kernel folds a pass: one invocation per output (reduce_short.wgsl), or a
+/// workgroup tree per chunk (reduce.wgsl), whose outputs may each read one contiguous run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Reduction {
+    Short,
+    Tree { contiguous: bool },
+}
+
 impl Fold {
     /// The reduction kernel reading `input` (the tensor's type, or the accumulator's for a second
     /// pass) and writing the accumulator (`last` false) or the result type (`last` true).
-    pub fn source(&self, input: &str, out: &str, last: bool, f16: bool) -> (String, String) {
+    pub fn source(
+        &self,
+        input: &str,
+        out: &str,
+        last: bool,
+        f16: bool,
+        kind: Reduction,
+    ) -> (String, String) {
         let load = if input == self.acc {
             self.acc
         } else {
             self.load
         };
         let store = if last { self.store } else { self.acc };
-        let key = format!("reduce {input} {out} {} {load} {store}", self.combine);
-        let enable = if f16 { "enable f16;\n" } else { "" };
-        let source = format!(
-            "{enable}{}\n{}",
-            PRELUDE.replace("{{F}}", if f16 { "f16" } else { "f32" }),
-            REDUCE
-        )
-        .replace("{{A}}", input)
-        .replace("{{ACC}}", self.acc)
-        .replace("{{OUT}}", out)
-        .replace("{{INIT}}", self.init)
-        .replace("{{COMBINE}}", self.combine)
-        .replace("{{LOAD}}", load)
-        .replace("{{STORE}}", store);
+        let key = format!(
+            "reduce {kind:?} {input} {out} {} {load} {store}",
+            self.combine
+        );
+        let (template, contiguous) = match kind {
+            Reduction::Short => (REDUCE_SHORT, false),
+            Reduction::Tree { contiguous } => (REDUCE, contiguous),
+        };
+        let source = program(f16, template)
+            .replace("{{A}}", input)
+            .replace("{{ACC}}", self.acc)
+            .replace("{{OUT}}", out)
+            .replace("{{INIT}}", self.init)
+            .replace("{{COMBINE}}", self.combine)
+            .replace("{{LOAD}}", load)
+            .replace("{{STORE}}", store)
+            .replace("{{CONTIGUOUS}}", &contiguous.to_string());
         (key, source)
     }
 }
@@ -364,8 +385,7 @@ pub(crate) fn argmax_source(dtype: DType) -> Result<(String, String)> {
         DType::Bool => "u32",
         other => return Err(unsupported("argmax", other)),
     };
-    let (enable, _) = f16_setup(&[dtype]);
-    let source = format!("{enable}{ARGMAX}")
+    let source = program(dtype == DType::F16, ARGMAX)
         .replace("{{A}}", wgsl_type(dtype)?)
         .replace("{{V}}", value);
     Ok((format!("argmax {dtype}"), source))
@@ -376,7 +396,6 @@ pub(crate) fn matmul_source(dtype: DType) -> Result<(String, String)> {
     if !matches!(dtype, DType::F32 | DType::F16) {
         return Err(unsupported("matmul", dtype));
     }
-    let (enable, _) = f16_setup(&[dtype]);
-    let source = format!("{enable}{MATMUL}").replace("{{T}}", wgsl_type(dtype)?);
+    let source = program(dtype == DType::F16, MATMUL).replace("{{T}}", wgsl_type(dtype)?);
     Ok((format!("matmul {dtype}"), source))
 }

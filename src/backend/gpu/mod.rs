@@ -12,7 +12,7 @@ use bytemuck::Pod;
 use ndarray::{ArrayD, IxDyn};
 
 use self::context::{Binding, GpuContext};
-use self::kernels::{Elementwise, gpu_size, has_vec4, wgsl_type};
+use self::kernels::{Elementwise, Reduction, gpu_size, has_vec4, wgsl_type};
 use super::cpu::alloc;
 use super::{Backend, BinaryOp, CmpOp, CpuStorage, ReduceOp, UnaryOp};
 use crate::dtype::DType;
@@ -21,7 +21,9 @@ use crate::export::DynArray;
 use crate::shape::{Layout, numel};
 
 /// Reduced elements one workgroup folds before a second pass combines the partials.
-const REDUCE_CHUNK: usize = 256 * 32;
+const REDUCE_CHUNK: usize = 256 * 128;
+/// The longest reduction one invocation folds alone (reduce_short.wgsl); longer ones get a tree.
+const SHORT_REDUCTION: usize = 256;
 
 /// A buffer that goes back to its context's pool when the tensor owning it is dropped.
 struct PooledBuffer {
@@ -351,24 +353,10 @@ impl Backend for GpuStorage {
         let (fold, out_dtype) = kernels::fold(op, self.dtype)?;
         let (kept_shape, kept_strides, reduced_shape, reduced_strides) = split_axes(layout, axes);
         let (outputs, reduced) = (numel(&kept_shape), numel(&reduced_shape));
-        let chunks = reduced.div_ceil(REDUCE_CHUNK).max(1);
         let f16 = self.dtype == DType::F16;
-        let last = chunks == 1;
-        let out_type = if last {
-            wgsl_type(out_dtype)?
-        } else {
-            fold.acc
-        };
-        let (key, source) = fold.source(wgsl_type(self.dtype)?, out_type, last, f16);
-        let pipeline = ctx.pipeline(&key, || Ok(source))?;
-        let partial_bytes = if last {
-            gpu_size(out_dtype)
-        } else {
-            fold.acc_dtype_bytes
-        };
-        let partials = ctx.acquire((outputs * chunks * partial_bytes) as u64)?;
-        let chunk = if last { reduced.max(1) } else { REDUCE_CHUNK };
-        let mut meta: Vec<u32> = vec![outputs as u32, reduced as u32, chunk as u32, chunks as u32];
+        let input = wgsl_type(self.dtype)?;
+        // The header: chunk and chunks per output are set below for the tree.
+        let mut meta: Vec<u32> = vec![outputs as u32, reduced as u32, 0, 1];
         meta.extend([
             kept_shape.len() as u32,
             reduced_shape.len() as u32,
@@ -376,6 +364,38 @@ impl Backend for GpuStorage {
         ]);
         meta.extend(to_u32(&kept_shape).chain(to_u32(&kept_strides)));
         meta.extend(to_u32(&reduced_shape).chain(to_u32(&reduced_strides)));
+        if reduced <= SHORT_REDUCTION {
+            let (key, source) =
+                fold.source(input, wgsl_type(out_dtype)?, true, f16, Reduction::Short);
+            let pipeline = ctx.pipeline(&key, || Ok(source))?;
+            let out = GpuStorage::alloc(ctx, outputs, out_dtype)?;
+            let bindings = [Binding::whole(out.buffer()), Binding::whole(self.buffer())];
+            let groups = ctx.grid(outputs.div_ceil(64) as u64)?;
+            ctx.dispatch(&pipeline, &meta, &bindings, groups)?;
+            return Ok(out);
+        }
+        let order: Vec<usize> = (0..layout.ndim())
+            .filter(|d| !axes.contains(d))
+            .chain(axes.iter().copied())
+            .collect();
+        let contiguous = layout.permute(&order).is_contiguous();
+        let chunks = reduced.div_ceil(REDUCE_CHUNK);
+        let last = chunks == 1;
+        let out_type = if last {
+            wgsl_type(out_dtype)?
+        } else {
+            fold.acc
+        };
+        let tree = Reduction::Tree { contiguous };
+        let (key, source) = fold.source(input, out_type, last, f16, tree);
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let partial_bytes = if last {
+            gpu_size(out_dtype)
+        } else {
+            fold.acc_dtype_bytes
+        };
+        let partials = ctx.acquire((outputs * chunks * partial_bytes) as u64)?;
+        meta[2..4].copy_from_slice(&[reduced.min(REDUCE_CHUNK) as u32, chunks as u32]);
         let bindings = [Binding::whole(&partials), Binding::whole(self.buffer())];
         ctx.dispatch(
             &pipeline,
@@ -386,9 +406,10 @@ impl Backend for GpuStorage {
         if last {
             return Ok(GpuStorage::new(ctx, partials, outputs, out_dtype));
         }
-        // Second pass: each output's partials, contiguous, folded by one workgroup.
+        // Second pass: each output's partials, one contiguous run, folded by one workgroup.
         let partials = GpuStorage::new(ctx, partials, outputs * chunks, self.dtype);
-        let (key, source) = fold.source(fold.acc, wgsl_type(out_dtype)?, true, f16);
+        let tree = Reduction::Tree { contiguous: true };
+        let (key, source) = fold.source(fold.acc, wgsl_type(out_dtype)?, true, f16, tree);
         let pipeline = ctx.pipeline(&key, || Ok(source))?;
         let out = GpuStorage::alloc(ctx, outputs, out_dtype)?;
         let meta = [
