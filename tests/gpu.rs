@@ -221,11 +221,16 @@ fn gpu_reductions_matmul_and_shape_ops() {
             0.0,
         );
     }
-    let cases: [(&[usize], &[usize]); 4] = [
+    // The last four have rows of whole vec4s (matmul_vec4.wgsl), with ragged edges, a column
+    // count of 4 mod 8 and broadcast batches.
+    let cases: [(&[usize], &[usize]); 7] = [
         (&[65, 33], &[33, 70]),
         (&[3, 17, 9], &[3, 9, 130]),
         (&[2, 5, 64], &[64, 3]),
         (&[128, 128], &[128, 128]),
+        (&[3, 37, 12], &[12, 20]),
+        (&[70, 8], &[2, 8, 68]),
+        (&[1, 4], &[4, 4]),
     ];
     for (i, (a, b)) in cases.into_iter().enumerate() {
         check(
@@ -236,6 +241,13 @@ fn gpu_reductions_matmul_and_shape_ops() {
             1e-4,
         );
     }
+    check(
+        &gpu,
+        "matmul of a view that starts inside its buffer",
+        |t| t[0].narrow(0, 4, 30)?.matmul(&t[1].narrow(1, 8, 12)?),
+        &[randn(&[40, 16], 82), randn(&[16, 24], 83)],
+        1e-4,
+    );
     check(
         &gpu,
         "matmul of transposed views",
@@ -397,6 +409,21 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
             1e-2,
         );
     }
+    check(
+        &gpu,
+        "f16 matmul of vec4 rows",
+        |t| {
+            t[0].narrow(1, 0, 12)?.contiguous()?.matmul(
+                &t[0]
+                    .narrow(0, 1, 4)?
+                    .narrow(1, 0, 12)?
+                    .transpose(0, 1)?
+                    .contiguous()?,
+            )
+        },
+        std::slice::from_ref(&h),
+        1e-2,
+    );
     check(
         &gpu,
         "f16 matmul",

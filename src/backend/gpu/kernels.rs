@@ -14,6 +14,7 @@ const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
 const REDUCE_SHORT: &str = include_str!("../../../shaders/reduce_short.wgsl");
 const ARGMAX: &str = include_str!("../../../shaders/argmax.wgsl");
 const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
+const MATMUL_VEC4: &str = include_str!("../../../shaders/matmul_vec4.wgsl");
 
 /// What an unsupported dtype on the GPU should do instead.
 const STAYS_ON_CPU: &str = "f64, bf16 and u8 tensors live on the CPU; convert with .to_dtype(DType::F32) \
@@ -391,11 +392,13 @@ pub(crate) fn argmax_source(dtype: DType) -> Result<(String, String)> {
     Ok((format!("argmax {dtype}"), source))
 }
 
-/// The matmul kernel for `dtype`.
-pub(crate) fn matmul_source(dtype: DType) -> Result<(String, String)> {
+/// The matmul kernel for `dtype`: matmul_vec4.wgsl when `vec4` (both operands row-major with
+/// rows of whole vec4s), else matmul.wgsl.
+pub(crate) fn matmul_source(dtype: DType, vec4: bool) -> Result<(String, String)> {
     if !matches!(dtype, DType::F32 | DType::F16) {
         return Err(unsupported("matmul", dtype));
     }
-    let source = program(dtype == DType::F16, MATMUL).replace("{{T}}", wgsl_type(dtype)?);
-    Ok((format!("matmul {dtype}"), source))
+    let template = if vec4 { MATMUL_VEC4 } else { MATMUL };
+    let source = program(dtype == DType::F16, template).replace("{{T}}", wgsl_type(dtype)?);
+    Ok((format!("matmul {dtype} vec4 {vec4}"), source))
 }

@@ -447,14 +447,22 @@ impl Backend for GpuStorage {
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         self.require_bindable("matmul", &[rhs])?;
         let ctx = self.context();
-        let (key, source) = kernels::matmul_source(self.dtype)?;
-        let pipeline = ctx.pipeline(&key, || Ok(source))?;
         let (batch, m, k, n) = (
             layout.shape[0],
             layout.shape[1],
             layout.shape[2],
             rhs_layout.shape[2],
         );
+        // Row-major operands whose rows are whole vec4s take the vec4 kernel.
+        let quads = |l: &Layout| {
+            l.strides[2] == 1
+                && [l.offset, l.strides[0], l.strides[1]]
+                    .iter()
+                    .all(|v| v % 4 == 0)
+        };
+        let vec4 = k % 4 == 0 && n % 4 == 0 && quads(layout) && quads(rhs_layout);
+        let (key, source) = kernels::matmul_source(self.dtype, vec4)?;
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
         let out = GpuStorage::alloc(ctx, batch * m * n, self.dtype)?;
         if batch * m * n == 0 {
             return Ok(out);
@@ -474,12 +482,14 @@ impl Backend for GpuStorage {
                 "a batch of {batch} matrices exceeds the adapter's {max} workgroups per dimension"
             )));
         }
-        ctx.dispatch(
-            &pipeline,
-            &meta,
-            &bindings,
-            [n.div_ceil(32) as u32, m.div_ceil(64) as u32, batch as u32],
-        )?;
+        // Each workgroup covers 64 rows and 64 columns (vec4) or 32 columns (matmul.wgsl).
+        let columns = if vec4 { 64 } else { 32 };
+        let groups = [
+            n.div_ceil(columns) as u32,
+            m.div_ceil(64) as u32,
+            batch as u32,
+        ];
+        ctx.dispatch(&pipeline, &meta, &bindings, groups)?;
         Ok(out)
     }
 
