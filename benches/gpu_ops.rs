@@ -1,6 +1,8 @@
 //! The same ops on the CPU and on the GPU (when an adapter exists), beside a plain copy kernel on
-//! the same adapter as its bandwidth roof. Every GPU iteration ends in `synchronize()`, so the
-//! time is the work's, not its recording's. Run with `cargo bench --bench gpu_ops`.
+//! the same adapter as its bandwidth roof, and beside the driver's own cost of 1000 dispatches
+//! made straight through wgpu as the floor of the per-op overhead. Every GPU iteration ends in
+//! `synchronize()`, so the time is the work's, not its recording's. Run with
+//! `cargo bench --bench gpu_ops`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -90,6 +92,99 @@ fn matmul(c: &mut Criterion) {
     }
 }
 
+/// The same chain of 1000 adds on 64 f32 straight through wgpu, with nothing of wgrad: one
+/// pipeline, two bind groups made beforehand (ping-pong between two outputs), one compute pass,
+/// one submit, one wait. What this costs is the driver's, per dispatch.
+struct RawChain {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    pipeline: wgpu::ComputePipeline,
+    bind_groups: [wgpu::BindGroup; 2],
+}
+
+const RAW_ADD: &str = "
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    out[gid.x] = a[gid.x] + b[gid.x];
+}";
+
+impl RawChain {
+    fn new() -> Option<RawChain> {
+        let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+        descriptor.backends &=
+            wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12;
+        descriptor.flags = wgpu::InstanceFlags::empty();
+        let instance = wgpu::Instance::new(descriptor);
+        let adapter = pollster::block_on(instance.request_adapter(&Default::default())).ok()?;
+        let (device, queue) =
+            pollster::block_on(adapter.request_device(&Default::default())).ok()?;
+        let buffers: Vec<wgpu::Buffer> = (0..3)
+            .map(|_| {
+                device.create_buffer(&wgpu::BufferDescriptor {
+                    label: None,
+                    size: 256,
+                    usage: wgpu::BufferUsages::STORAGE,
+                    mapped_at_creation: false,
+                })
+            })
+            .collect();
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: None,
+            source: wgpu::ShaderSource::Wgsl(RAW_ADD.into()),
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: None,
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        let layout = pipeline.get_bind_group_layout(0);
+        let bind_group = |out: usize, a: usize| {
+            let entries: Vec<wgpu::BindGroupEntry<'_>> = [out, a, 0]
+                .iter()
+                .enumerate()
+                .map(|(binding, &i)| wgpu::BindGroupEntry {
+                    binding: binding as u32,
+                    resource: buffers[i].as_entire_binding(),
+                })
+                .collect();
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout: &layout,
+                entries: &entries,
+            })
+        };
+        let bind_groups = [bind_group(1, 2), bind_group(2, 1)];
+        Some(RawChain {
+            device,
+            queue,
+            pipeline,
+            bind_groups,
+        })
+    }
+
+    fn run(&self) {
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&self.pipeline);
+            for i in 0..1000 {
+                pass.set_bind_group(0, &self.bind_groups[i % 2], &[]);
+                pass.dispatch_workgroups(1, 1, 1);
+            }
+        }
+        self.queue.submit([encoder.finish()]);
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .unwrap();
+    }
+}
+
 fn per_op_overhead(c: &mut Criterion) {
     for device in devices() {
         let x = Tensor::rand(&[64], DType::F32, 5, &Device::cpu())
@@ -105,6 +200,9 @@ fn per_op_overhead(c: &mut Criterion) {
                 finish(&device)
             })
         });
+        if let (Device::Gpu(_), Some(raw)) = (&device, RawChain::new()) {
+            group.bench_function("driver_floor_raw_wgpu", |bench| bench.iter(|| raw.run()));
+        }
         group.finish();
     }
 }
