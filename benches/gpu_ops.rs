@@ -4,7 +4,6 @@
 //! `synchronize()`, so the time is the work's, not its recording's. Run with
 //! `cargo bench --bench gpu_ops`.
 
-use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -26,10 +25,13 @@ fn devices() -> Vec<Device> {
     devices
 }
 
-fn finish(device: &Device) {
+/// Waits until the GPU has computed `out`, which is held until then: an elementwise result
+/// dropped before the wait would never be computed (see the fusion queue).
+fn finish<T>(device: &Device, out: T) -> T {
     if let Device::Gpu(gpu) = device {
         gpu.synchronize().unwrap();
     }
+    out
 }
 
 fn bandwidth(c: &mut Criterion) {
@@ -45,24 +47,15 @@ fn bandwidth(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("{device}_16M_f32"));
         group.throughput(Throughput::Bytes((2 * N * 4) as u64));
         group.bench_function("copy_roof", |bench| {
-            bench.iter(|| {
-                black_box(a.copy().unwrap());
-                finish(&device)
-            })
+            bench.iter(|| finish(&device, a.copy().unwrap()))
         });
         group.throughput(Throughput::Bytes((3 * N * 4) as u64));
         group.bench_function("add", |bench| {
-            bench.iter(|| {
-                black_box(a.add(&b).unwrap());
-                finish(&device)
-            })
+            bench.iter(|| finish(&device, a.add(&b).unwrap()))
         });
         group.throughput(Throughput::Bytes((N * 4) as u64));
         group.bench_function("sum", |bench| {
-            bench.iter(|| {
-                black_box(a.sum().unwrap());
-                finish(&device)
-            })
+            bench.iter(|| finish(&device, a.sum().unwrap()))
         });
         group.finish();
     }
@@ -82,10 +75,7 @@ fn matmul(c: &mut Criterion) {
                 .unwrap();
             group.throughput(Throughput::Elements((2 * n * n * n) as u64));
             group.bench_function(format!("{n}"), |bench| {
-                bench.iter(|| {
-                    black_box(a.matmul(&b).unwrap());
-                    finish(&device)
-                })
+                bench.iter(|| finish(&device, a.matmul(&b).unwrap()))
             });
         }
         group.finish();
@@ -194,10 +184,8 @@ fn per_op_overhead(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("{device}_chain_1000_adds_64_f32"));
         group.bench_function("no_grad", |bench| {
             bench.iter(|| {
-                black_box(no_grad(|| {
-                    (0..1000).fold(x.clone(), |acc, _| acc.add(&x).unwrap())
-                }));
-                finish(&device)
+                let out = no_grad(|| (0..1000).fold(x.clone(), |acc, _| acc.add(&x).unwrap()));
+                finish(&device, out)
             })
         });
         if let (Device::Gpu(_), Some(raw)) = (&device, RawChain::new()) {

@@ -490,10 +490,10 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
 }
 
 #[test]
-fn gpu_four_at_a_time_kernels_handle_ragged_ends() {
+fn gpu_fused_kernels_handle_ragged_ends() {
     let Some(gpu) = gpu_or_skip() else { return };
-    // Same-shape contiguous operands take the vec4 kernel; lengths around multiples of 4 check
-    // that the last, partial vec4 computes the right values.
+    // Same-shape contiguous operands join the fusion queue, whose kernel works on vec4s; lengths
+    // around multiples of 4 check that the last, partial vec4 computes the right values.
     for n in [1, 3, 4, 5, 1023] {
         let (x, y) = (randn(&[n], 130 + n as u64), randn(&[n], 140 + n as u64));
         check(
@@ -520,6 +520,70 @@ fn gpu_four_at_a_time_kernels_handle_ragged_ends() {
             );
         }
     }
+}
+
+/// `x` on the GPU, computed by `f` there, read back; beside `f` on the CPU.
+fn on_both(x: &Tensor, f: impl Fn(&Tensor) -> Result<Vec<Tensor>>, gpu: &Device) {
+    let (on_gpu, on_cpu) = (f(&x.to(gpu).unwrap()).unwrap(), f(x).unwrap());
+    for (i, (g, c)) in on_gpu.iter().zip(&on_cpu).enumerate() {
+        assert_close(&format!("result {i}"), g, c, 1e-5);
+    }
+}
+
+#[test]
+fn gpu_fusion_keeps_every_live_result_and_orders_other_work_after_it() {
+    let Some(gpu) = gpu_or_skip() else { return };
+    let x = randn(&[1001], 160);
+    // Intermediates kept alive, others dropped, and a detour through f16 and a comparison: every
+    // tensor still held reads back as if each op had run alone.
+    on_both(
+        &x,
+        |x| {
+            let e = x.tanh()?;
+            let product = e.mul(x)?;
+            let half = product.to_dtype(DType::F16)?.to_dtype(DType::F32)?;
+            let mask = half.gt(&e)?;
+            let picked = mask.where_cond(&half, &x.neg()?)?;
+            Ok(vec![e, picked.add(&product)?])
+        },
+        &gpu,
+    );
+    // Longer than one fused kernel holds.
+    on_both(
+        &x,
+        |x| {
+            let mut acc = x.clone();
+            for i in 0..100 {
+                acc = acc.mul_scalar(0.99)?.add(&x.mul_scalar(i as f64 * 1e-3)?)?;
+            }
+            Ok(vec![acc])
+        },
+        &gpu,
+    );
+    // More distinct inputs than one kernel may bind.
+    let many: Vec<Tensor> = (0..40).map(|i| randn(&[37], 200 + i)).collect();
+    let gpu_many: Vec<Tensor> = many.iter().map(|t| t.to(&gpu).unwrap()).collect();
+    let total = |ts: &[Tensor]| ts[1..].iter().try_fold(ts[0].clone(), |acc, t| acc.add(t));
+    assert_close(
+        "sum of 40 tensors",
+        &total(&gpu_many).unwrap(),
+        &total(&many).unwrap(),
+        1e-5,
+    );
+    // Queued results read by other kernels (a reduction, a matmul) and by a strided copy.
+    on_both(
+        &x.narrow(0, 0, 1000).unwrap(),
+        |x| {
+            let y = x.exp()?.mul_scalar(0.5)?;
+            let square = y.reshape(&[25, 40])?;
+            Ok(vec![
+                y.sum()?,
+                square.matmul(&square.transpose(0, 1)?)?,
+                square.transpose(0, 1)?.contiguous()?,
+            ])
+        },
+        &gpu,
+    );
 }
 
 #[test]

@@ -3,10 +3,12 @@
 //!
 //! The host waits on the GPU only to read (export, printing, `item`): dispatches, uploads and
 //! copies are recorded into one encoder and submitted every [`BATCH`] dispatches or at a read.
+//! Elementwise ops wait in a fusion queue until anything else is recorded (see `fusion`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::fusion::{FusionQueue, Operand};
 use crate::autograd::lock;
 use crate::error::{Error, Result};
 
@@ -51,6 +53,8 @@ struct Pending {
     /// Each dispatch's metadata, `META_BYTES` apart, written to the arena just before submit.
     meta: Vec<u32>,
     dispatches: usize,
+    /// Elementwise ops not yet recorded; recorded before anything else is.
+    fusion: FusionQueue,
 }
 
 #[derive(Default)]
@@ -246,9 +250,45 @@ impl GpuContext {
         })
     }
 
-    /// Records `record` into the shared encoder.
-    fn with_encoder(&self, record: impl FnOnce(&mut wgpu::CommandEncoder)) {
-        record(self.encoder(&mut lock(&self.pending)));
+    /// Records `record` into the shared encoder, after the queued elementwise ops.
+    fn with_encoder(&self, record: impl FnOnce(&mut wgpu::CommandEncoder)) -> Result<()> {
+        let mut pending = lock(&self.pending);
+        self.flush_fused(&mut pending)?;
+        record(self.encoder(&mut pending));
+        Ok(())
+    }
+
+    /// Queues the elementwise op `out = expr(inputs)` over `quads` vec4s of every operand (all
+    /// whole buffers in C order), recording the queue first if the op does not fit in it.
+    pub fn enqueue_fused(
+        &self,
+        quads: usize,
+        out: Operand,
+        inputs: Vec<Operand>,
+        expr: &str,
+    ) -> Result<()> {
+        let mut pending = lock(&self.pending);
+        let max_bindings = self.limits.max_storage_buffers_per_shader_stage as usize;
+        if !pending.fusion.accepts(quads, &out, &inputs, max_bindings) {
+            self.flush_fused(&mut pending)?;
+        }
+        pending.fusion.push(quads, out, inputs, expr);
+        Ok(())
+    }
+
+    /// Records the queued elementwise ops as one dispatch.
+    fn flush_fused(&self, pending: &mut Pending) -> Result<()> {
+        let Some(fused) = pending.fusion.take()? else {
+            return Ok(());
+        };
+        let kernel = self.pipeline(&fused.key, || Ok(fused.source.clone()))?;
+        let bindings: Vec<Binding<'_>> = fused
+            .buffers
+            .iter()
+            .map(|b| Binding::whole(&b.buffer))
+            .collect();
+        let groups = self.grid(fused.quads.div_ceil(256) as u64)?;
+        self.record(pending, &kernel, &[fused.quads as u32], &bindings, groups)
     }
 
     /// Records one dispatch of `pipeline` over `workgroups`, with `meta` bound first and then
@@ -267,8 +307,21 @@ impl GpuContext {
             )));
         }
         let mut pending = lock(&self.pending);
+        self.flush_fused(&mut pending)?;
+        self.record(&mut pending, kernel, meta, bindings, workgroups)
+    }
+
+    /// Records one dispatch into `pending`, submitting first if the batch is full.
+    fn record(
+        &self,
+        pending: &mut Pending,
+        kernel: &Kernel,
+        meta: &[u32],
+        bindings: &[Binding<'_>],
+        workgroups: [u32; 3],
+    ) -> Result<()> {
         if pending.dispatches == BATCH {
-            self.submit(&mut pending);
+            self.submit(pending);
         }
         let slot = pending.dispatches;
         pending.dispatches += 1;
@@ -302,7 +355,7 @@ impl GpuContext {
         });
         if pending.pass.is_none() {
             let pass = self
-                .encoder(&mut pending)
+                .encoder(pending)
                 .begin_compute_pass(&wgpu::ComputePassDescriptor::default());
             pending.pass = Some(pass.forget_lifetime());
         }
@@ -361,14 +414,16 @@ impl GpuContext {
             view.slice(..bytes.len()).copy_from_slice(bytes);
         }
         staging.unmap();
-        self.with_encoder(|encoder| encoder.copy_buffer_to_buffer(&staging, 0, &buffer, 0, padded));
+        self.with_encoder(|encoder| {
+            encoder.copy_buffer_to_buffer(&staging, 0, &buffer, 0, padded)
+        })?;
         Ok(buffer)
     }
 
     /// A new buffer of `bytes` zero bytes.
     pub fn zeros(&self, bytes: u64) -> Result<wgpu::Buffer> {
         let buffer = self.acquire(bytes)?;
-        self.with_encoder(|encoder| encoder.clear_buffer(&buffer, 0, None));
+        self.with_encoder(|encoder| encoder.clear_buffer(&buffer, 0, None))?;
         Ok(buffer)
     }
 
@@ -384,6 +439,7 @@ impl GpuContext {
         });
         {
             let mut pending = lock(&self.pending);
+            self.flush_fused(&mut pending)?;
             self.encoder(&mut pending)
                 .copy_buffer_to_buffer(buffer, 0, &staging, 0, padded);
             self.submit(&mut pending);
@@ -418,7 +474,11 @@ impl GpuContext {
 
     /// Submits everything pending and waits until the GPU has finished it.
     pub fn synchronize(&self) -> Result<()> {
-        self.submit(&mut lock(&self.pending));
+        {
+            let mut pending = lock(&self.pending);
+            self.flush_fused(&mut pending)?;
+            self.submit(&mut pending);
+        }
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| gpu_error(format!("waiting for the GPU: {e}")))?;

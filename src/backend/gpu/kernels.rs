@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 const INFO: &str = include_str!("../../../shaders/info.wgsl");
 const PRELUDE: &str = include_str!("../../../shaders/prelude.wgsl");
 const ELEMENTWISE: &str = include_str!("../../../shaders/elementwise.wgsl");
-const ELEMENTWISE_VEC4: &str = include_str!("../../../shaders/elementwise_vec4.wgsl");
 const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
 const REDUCE_SHORT: &str = include_str!("../../../shaders/reduce_short.wgsl");
 const ARGMAX: &str = include_str!("../../../shaders/argmax.wgsl");
@@ -169,18 +168,16 @@ pub(crate) struct Elementwise<'a> {
     pub contiguous: bool,
     /// Contiguous, and every view starts at position 0 of its buffer.
     pub direct: bool,
-    /// Direct, over 4- and 2-byte types, four elements per invocation (see elementwise_vec4.wgsl).
-    pub vec4: bool,
 }
 
-/// Whether the elementwise kernels can load `dtype` four elements at a time as a `vec4`.
+/// Whether kernels can load `dtype` four elements at a time as a `vec4` (the fused kernels).
 pub(crate) fn has_vec4(dtype: DType) -> bool {
     matches!(dtype, DType::F32 | DType::F16 | DType::I32 | DType::Bool)
 }
 
 /// A kernel's whole source: `enable f16;` when it uses f16, the metadata accessors, the helpers
 /// (written in f16 or f32 accordingly), then `body`.
-fn program(f16: bool, body: &str) -> String {
+pub(crate) fn program(f16: bool, body: &str) -> String {
     let (enable, float) = if f16 {
         ("enable f16;\n", "f16")
     } else {
@@ -195,21 +192,15 @@ fn program(f16: bool, body: &str) -> String {
 impl Elementwise<'_> {
     pub fn key(&self) -> String {
         format!(
-            "elementwise {} {:?} {} {} {} {}",
-            self.out, self.inputs, self.expr, self.contiguous, self.direct, self.vec4
+            "elementwise {} {:?} {} {} {}",
+            self.out, self.inputs, self.expr, self.contiguous, self.direct
         )
     }
 
     pub fn source(&self) -> Result<String> {
         let f16 = self.inputs.contains(&DType::F16) || self.out == DType::F16;
-        let (template, wrap) = if self.vec4 {
-            (ELEMENTWISE_VEC4, ("vec4<", ">"))
-        } else {
-            (ELEMENTWISE, ("", ""))
-        };
         let mut inputs = String::new();
         let mut loads = String::new();
-        let mut lane = String::new();
         for (i, (&dtype, (name, var))) in self
             .inputs
             .iter()
@@ -217,24 +208,16 @@ impl Elementwise<'_> {
             .enumerate()
         {
             inputs += &format!(
-                "@group(0) @binding({}) var<storage, read> {name}: array<{}{}{}>;\n",
+                "@group(0) @binding({}) var<storage, read> {name}: array<{}>;\n",
                 i + 2,
-                wrap.0,
-                wgsl_type(dtype)?,
-                wrap.1
+                wgsl_type(dtype)?
             );
-            if self.vec4 {
-                loads += &format!("let {var}s = {name}[i];\n    ");
-                lane += &format!("let {var} = {var}s[lane];\n        ");
-            } else {
-                loads += &format!("let {var} = {name}[position(i, {}u)];\n    ", i + 1);
-            }
+            loads += &format!("let {var} = {name}[position(i, {}u)];\n    ", i + 1);
         }
-        Ok(program(f16, template)
+        Ok(program(f16, ELEMENTWISE)
             .replace("{{OUT}}", wgsl_type(self.out)?)
             .replace("{{INPUTS}}", &inputs)
             .replace("{{LOADS}}", loads.trim_end())
-            .replace("{{LANE}}", lane.trim_end())
             .replace("{{EXPR}}", self.expr)
             .replace("{{CONTIGUOUS}}", &self.contiguous.to_string())
             .replace("{{DIRECT}}", &self.direct.to_string()))

@@ -4,6 +4,7 @@
 //! context batches their dispatches; the host waits only to read.
 
 pub(crate) mod context;
+mod fusion;
 mod kernels;
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use bytemuck::Pod;
 use ndarray::{ArrayD, IxDyn};
 
 use self::context::{Binding, GpuContext};
+use self::fusion::Operand;
 use self::kernels::{Elementwise, Reduction, gpu_size, has_vec4, wgsl_type};
 use super::cpu::alloc;
 use super::{Backend, BinaryOp, CmpOp, CpuStorage, ReduceOp, UnaryOp};
@@ -25,9 +27,10 @@ const REDUCE_CHUNK: usize = 256 * 128;
 /// The longest reduction one invocation folds alone (reduce_short.wgsl); longer ones get a tree.
 const SHORT_REDUCTION: usize = 256;
 
-/// A buffer that goes back to its context's pool when the tensor owning it is dropped.
-struct PooledBuffer {
-    buffer: wgpu::Buffer,
+/// A buffer that goes back to its context's pool when the last tensor or queued op holding it
+/// is dropped.
+pub(crate) struct PooledBuffer {
+    pub(crate) buffer: wgpu::Buffer,
     ctx: Arc<GpuContext>,
 }
 
@@ -39,7 +42,7 @@ impl Drop for PooledBuffer {
 
 /// A tensor's elements in a GPU buffer, `len` elements of `dtype` from its start.
 pub(crate) struct GpuStorage {
-    pooled: PooledBuffer,
+    pooled: Arc<PooledBuffer>,
     len: usize,
     dtype: DType,
 }
@@ -61,10 +64,10 @@ fn gpu_error(message: String) -> Error {
 impl GpuStorage {
     fn new(ctx: &Arc<GpuContext>, buffer: wgpu::Buffer, len: usize, dtype: DType) -> GpuStorage {
         GpuStorage {
-            pooled: PooledBuffer {
+            pooled: Arc::new(PooledBuffer {
                 buffer,
                 ctx: Arc::clone(ctx),
-            },
+            }),
             len,
             dtype,
         }
@@ -157,30 +160,30 @@ impl GpuStorage {
         let max = ctx.max_binding();
         let fits = views.iter().all(|(s, _)| s.buffer().size() <= max);
         let direct = contiguous && fits && views.iter().all(|(_, l)| l.offset == 0);
-        // Four at a time, when every buffer holds whole vec4s and the output's padding is its own.
+        // Whole buffers in C order of 4- or 2-byte elements, the output owning its buffer (the
+        // last vec4 may write into its padding): the op joins the fusion queue.
         let quads = n.div_ceil(4);
-        let vec4 = direct
+        if direct
             && out_storage.len == n
             && views.iter().all(|(s, _)| {
                 has_vec4(s.dtype) && s.buffer().size() >= (quads * 4 * gpu_size(s.dtype)) as u64
-            });
+            })
+        {
+            let operand = |s: &GpuStorage| Operand {
+                buffer: Arc::clone(&s.pooled),
+                dtype: s.dtype,
+            };
+            let inputs = inputs.iter().map(|(s, _)| operand(s)).collect();
+            return ctx.enqueue_fused(quads, operand(out_storage), inputs, expr);
+        }
         let kernel = Elementwise {
             out: out_storage.dtype,
             inputs: &dtypes,
             expr,
             contiguous,
             direct,
-            vec4,
         };
         let pipeline = ctx.pipeline(&kernel.key(), || kernel.source())?;
-        if vec4 {
-            let bindings: Vec<Binding<'_>> = views
-                .iter()
-                .map(|(s, _)| Binding::whole(s.buffer()))
-                .collect();
-            let groups = ctx.grid(quads.div_ceil(256) as u64)?;
-            return ctx.dispatch(&pipeline, &[quads as u32], &bindings, groups);
-        }
         if !fits && !contiguous {
             return Err(gpu_error(format!(
                 "a strided or broadcast view of a GPU tensor over {} MiB cannot be bound in one piece; \
