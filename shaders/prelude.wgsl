@@ -26,11 +26,13 @@ fn sign_(x: {{F}}) -> {{F}} {
     return select(select(x, {{F}}(-1.0), x < {{F}}(0.0)), {{F}}(1.0), x > {{F}}(0.0));
 }
 
-// x^p for a constant p. WGSL's pow is NaN for negative x; an integer p has a real answer there.
-fn pow_(x: {{F}}, p: {{F}}, integer: bool, odd: bool) -> {{F}} {
+// x^p for a uniform p. WGSL's pow is NaN for negative x; an integer p has a real answer there.
+fn pow_(x: {{F}}, p: {{F}}) -> {{F}} {
     if (p == {{F}}(0.0)) {
         return {{F}}(1.0);
     }
+    let integer = p == trunc(p);
+    let odd = integer && p - {{F}}(2.0) * floor(p / {{F}}(2.0)) == {{F}}(1.0);
     if (x < {{F}}(0.0) && integer) {
         let magnitude = pow(-x, p);
         return select(magnitude, -magnitude, odd);

@@ -146,7 +146,7 @@ fn gpu_elementwise_ops_forward_and_backward() {
         .unwrap()
         .add_scalar(0.5)
         .unwrap();
-    let unary: [(&str, Unary); 9] = [
+    let unary: [(&str, Unary); 11] = [
         ("neg", Tensor::neg),
         ("exp", Tensor::exp),
         ("abs", Tensor::abs),
@@ -155,6 +155,8 @@ fn gpu_elementwise_ops_forward_and_backward() {
         ("relu", Tensor::relu),
         ("gelu", Tensor::gelu),
         ("pow 3", |t| t.pow(3.0)),
+        ("pow 2", |t| t.pow(2.0)),
+        ("pow -3", |t| t.pow(-3.0)),
         ("scalar ops", |t| t.add_scalar(1.5)?.mul_scalar(-0.25)),
     ];
     for (name, f) in unary {

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::fusion::{FusionQueue, Operand};
+use super::kernels::Expr;
 use crate::autograd::lock;
 use crate::error::{Error, Result};
 
@@ -265,11 +266,14 @@ impl GpuContext {
         quads: usize,
         out: Operand,
         inputs: Vec<Operand>,
-        expr: &str,
+        expr: &Expr,
     ) -> Result<()> {
         let mut pending = lock(&self.pending);
         let max_bindings = self.limits.max_storage_buffers_per_shader_stage as usize;
-        if !pending.fusion.accepts(quads, &out, &inputs, max_bindings) {
+        if !pending
+            .fusion
+            .accepts(quads, &out, &inputs, expr, max_bindings)
+        {
             self.flush_fused(&mut pending)?;
         }
         pending.fusion.push(quads, out, inputs, expr);
@@ -288,7 +292,7 @@ impl GpuContext {
             .map(|b| Binding::whole(&b.buffer))
             .collect();
         let groups = self.grid(fused.quads.div_ceil(256) as u64)?;
-        self.record(pending, &kernel, &[fused.quads as u32], &bindings, groups)
+        self.record(pending, &kernel, &fused.meta, &bindings, groups)
     }
 
     /// Records one dispatch of `pipeline` over `workgroups`, with `meta` bound first and then

@@ -9,7 +9,8 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use super::PooledBuffer;
-use super::kernels::{program, wgsl_type};
+use super::context::META_BYTES;
+use super::kernels::{Expr, program, scalar_params, wgsl_type};
 use crate::dtype::DType;
 use crate::error::Result;
 
@@ -27,8 +28,13 @@ pub(crate) struct Operand {
 enum Source {
     /// Read from the buffer.
     Input,
-    /// Computed as `expr` of the values numbered `args` (bound to x, y, z in order).
-    Op { expr: String, args: Vec<usize> },
+    /// Computed as `expr` of the values numbered `args` (bound to x, y, z in order) and of
+    /// `scalars` (p0, p1), which the kernel reads from its metadata.
+    Op {
+        expr: String,
+        scalars: Vec<f32>,
+        args: Vec<usize>,
+    },
 }
 
 struct Value {
@@ -59,12 +65,13 @@ fn involves_f16(out: &Operand, inputs: &[Operand]) -> bool {
 }
 
 /// A queue rendered into one kernel: its pipeline key (the queue's structure), its source, its
-/// buffers in binding order, and its size.
+/// buffers in binding order, its size and its metadata (the size, then every op's scalars).
 pub(crate) struct FusedKernel {
     pub key: String,
     pub source: String,
     pub buffers: Vec<Arc<PooledBuffer>>,
     pub quads: usize,
+    pub meta: Vec<u32>,
 }
 
 impl FusionQueue {
@@ -81,16 +88,19 @@ impl FusionQueue {
         quads: usize,
         out: &Operand,
         inputs: &[Operand],
+        expr: &Expr,
         max_bindings: usize,
     ) -> bool {
         if self.values.is_empty() {
             return true;
         }
-        let ops = self
-            .values
-            .iter()
-            .filter(|v| matches!(v.source, Source::Op { .. }))
-            .count();
+        let (mut ops, mut scalars) = (0, 0);
+        for value in &self.values {
+            if let Source::Op { scalars: s, .. } = &value.source {
+                ops += 1;
+                scalars += s.len();
+            }
+        }
         let new_inputs = inputs
             .iter()
             .filter(|i| self.find(&i.buffer).is_none())
@@ -103,11 +113,12 @@ impl FusionQueue {
         quads == self.quads
             && self.f16 == involves_f16(out, inputs)
             && ops < MAX_OPS
+            && 1 + scalars + expr.scalars.len() <= META_BYTES / 4
             && bound + new_inputs < max_bindings
     }
 
     /// Queues `out = expr(inputs)`; the caller has checked `accepts`.
-    pub fn push(&mut self, quads: usize, out: Operand, inputs: Vec<Operand>, expr: &str) {
+    pub fn push(&mut self, quads: usize, out: Operand, inputs: Vec<Operand>, expr: &Expr) {
         self.quads = quads;
         self.f16 = involves_f16(&out, &inputs);
         let args = inputs
@@ -125,7 +136,8 @@ impl FusionQueue {
         self.values.push(Value {
             operand: out,
             source: Source::Op {
-                expr: expr.to_string(),
+                expr: expr.text.clone(),
+                scalars: expr.scalars.clone(),
                 args,
             },
         });
@@ -154,6 +166,7 @@ impl FusionQueue {
         );
         let mut buffers = Vec::new();
         let mut key = String::from("fused");
+        let mut meta = vec![self.quads as u32];
         // Writing to a String cannot fail.
         for (id, value) in values.iter().enumerate() {
             let ty = wgsl_type(value.operand.dtype)?;
@@ -169,19 +182,27 @@ impl FusionQueue {
                     let _ = write!(lane, "let t{id} = q{id}[lane];\n        ");
                     buffers.push(Arc::clone(&value.operand.buffer));
                 }
-                Source::Op { expr, args } => {
-                    let mut params = String::new();
+                Source::Op {
+                    expr,
+                    scalars,
+                    args,
+                } => {
+                    let mut params = Vec::new();
                     for (&arg, name) in args.iter().zip(["x", "y", "z"]) {
-                        let arg_ty = wgsl_type(values[arg].operand.dtype)?;
-                        let _ = write!(params, "{name}: {arg_ty}, ");
+                        params.push(format!("{name}: {}", wgsl_type(values[arg].operand.dtype)?));
                     }
                     let _ = writeln!(
                         functions,
-                        "fn op{id}({}) -> {ty} {{\n    return {expr};\n}}",
-                        params.trim_end_matches(", ")
+                        "fn op{id}({}{}) -> {ty} {{\n    return {expr};\n}}",
+                        params.join(", "),
+                        scalar_params(scalars, ty)
                     );
                     let _ = write!(key, " = {expr} {args:?} {}", live[id]);
-                    let call: Vec<String> = args.iter().map(|a| format!("t{a}")).collect();
+                    let mut call: Vec<String> = args.iter().map(|a| format!("t{a}")).collect();
+                    for &scalar in scalars {
+                        call.push(format!("{ty}(bitcast<f32>(info({}u)))", meta.len()));
+                        meta.push(scalar.to_bits());
+                    }
                     let _ = write!(lane, "let t{id} = op{id}({});\n        ", call.join(", "));
                     if live[id] {
                         let _ = writeln!(
@@ -208,6 +229,7 @@ impl FusionQueue {
             source,
             buffers,
             quads: self.quads,
+            meta,
         }))
     }
 }

@@ -52,53 +52,70 @@ fn unsupported(op: &'static str, dtype: DType) -> Error {
     }
 }
 
-/// A WGSL literal of type `float` (f32 or f16) with exactly the value of `v` as an f32.
-fn float_literal(float: &str, v: f64) -> String {
-    format!("{float}(bitcast<f32>({:#x}u))", (v as f32).to_bits())
+/// An elementwise expression of x, y and z, and the values of its scalar parameters p0 and p1,
+/// which kernels read from their metadata: a new value (Adam's bias correction changes every
+/// step) needs no new pipeline.
+pub(crate) struct Expr {
+    pub text: String,
+    pub scalars: Vec<f32>,
+}
+
+impl Expr {
+    /// An expression without parameters.
+    pub fn plain(text: impl Into<String>) -> Expr {
+        Expr {
+            text: text.into(),
+            scalars: Vec::new(),
+        }
+    }
+}
+
+/// The metadata word where the elementwise kernel finds p0 (p1 follows), past every view's.
+pub(crate) const SCALARS_AT: usize = 62;
+
+/// `p{k}` for each of `scalars`, as WGSL parameters of type `ty`.
+pub(crate) fn scalar_params(scalars: &[f32], ty: &str) -> String {
+    (0..scalars.len())
+        .map(|k| format!(", p{k}: {ty}"))
+        .collect()
 }
 
 /// The expression of a unary op on `x`.
-pub(crate) fn unary_expr(op: UnaryOp, dtype: DType) -> Result<String> {
+pub(crate) fn unary_expr(op: UnaryOp, dtype: DType) -> Result<Expr> {
     let float = match dtype {
         DType::F32 => "f32",
         DType::F16 => "f16",
         DType::I32 if matches!(op, UnaryOp::Neg | UnaryOp::Abs) => {
-            return Ok(format!(
+            return Ok(Expr::plain(format!(
                 "{}(x)",
                 if op == UnaryOp::Neg { "-" } else { "abs" }
-            ));
+            )));
         }
-        DType::C64 if op == UnaryOp::Neg => return Ok("-x".into()),
+        DType::C64 if op == UnaryOp::Neg => return Ok(Expr::plain("-x")),
         other => return Err(unsupported(op.name(), other)),
     };
     let zero = format!("{float}(0.0)");
     let one = format!("{float}(1.0)");
-    Ok(match op {
-        UnaryOp::Neg => "-x".into(),
-        UnaryOp::Exp => "exp(x)".into(),
-        UnaryOp::Log => "log(x)".into(),
-        UnaryOp::Sqrt => "sqrt(x)".into(),
-        UnaryOp::Abs => "abs(x)".into(),
-        UnaryOp::Tanh => "tanh_(x)".into(),
-        UnaryOp::Sigmoid => "sigmoid_(x)".into(),
-        UnaryOp::Relu => format!("select(x, {zero}, x < {zero})"),
-        UnaryOp::Gelu => "gelu_(x)".into(),
-        UnaryOp::GeluGrad => "gelu_grad_(x)".into(),
-        UnaryOp::Sign => "sign_(x)".into(),
-        UnaryOp::Step => format!("select({zero}, {one}, x > {zero})"),
-        UnaryOp::Powf(p) => {
-            let integer = p.fract() == 0.0;
-            let odd = integer && p.rem_euclid(2.0) == 1.0;
-            format!("pow_(x, {}, {integer}, {odd})", float_literal(float, p))
-        }
+    let plain = |text: String| (text, Vec::new());
+    let (text, scalars) = match op {
+        UnaryOp::Neg => plain("-x".into()),
+        UnaryOp::Exp => plain("exp(x)".into()),
+        UnaryOp::Log => plain("log(x)".into()),
+        UnaryOp::Sqrt => plain("sqrt(x)".into()),
+        UnaryOp::Abs => plain("abs(x)".into()),
+        UnaryOp::Tanh => plain("tanh_(x)".into()),
+        UnaryOp::Sigmoid => plain("sigmoid_(x)".into()),
+        UnaryOp::Relu => plain(format!("select(x, {zero}, x < {zero})")),
+        UnaryOp::Gelu => plain("gelu_(x)".into()),
+        UnaryOp::GeluGrad => plain("gelu_grad_(x)".into()),
+        UnaryOp::Sign => plain("sign_(x)".into()),
+        UnaryOp::Step => plain(format!("select({zero}, {one}, x > {zero})")),
+        UnaryOp::Powf(p) => ("pow_(x, p0)".into(), vec![p as f32]),
         UnaryOp::Affine { scale, shift } => {
-            format!(
-                "x * {} + {}",
-                float_literal(float, scale),
-                float_literal(float, shift)
-            )
+            ("x * p0 + p1".into(), vec![scale as f32, shift as f32])
         }
-    })
+    };
+    Ok(Expr { text, scalars })
 }
 
 /// The expression of a binary op on `x` and `y`.
@@ -164,7 +181,7 @@ pub(crate) fn cast_expr(from: DType, to: DType) -> Result<String> {
 pub(crate) struct Elementwise<'a> {
     pub out: DType,
     pub inputs: &'a [DType],
-    pub expr: &'a str,
+    pub expr: &'a Expr,
     pub contiguous: bool,
     /// Contiguous, and every view starts at position 0 of its buffer.
     pub direct: bool,
@@ -193,7 +210,7 @@ impl Elementwise<'_> {
     pub fn key(&self) -> String {
         format!(
             "elementwise {} {:?} {} {} {}",
-            self.out, self.inputs, self.expr, self.contiguous, self.direct
+            self.out, self.inputs, self.expr.text, self.contiguous, self.direct
         )
     }
 
@@ -214,11 +231,18 @@ impl Elementwise<'_> {
             );
             loads += &format!("let {var} = {name}[position(i, {}u)];\n    ", i + 1);
         }
+        let out = wgsl_type(self.out)?;
+        for k in 0..self.expr.scalars.len() {
+            loads += &format!(
+                "let p{k} = {out}(bitcast<f32>(info({}u)));\n    ",
+                SCALARS_AT + k
+            );
+        }
         Ok(program(f16, ELEMENTWISE)
-            .replace("{{OUT}}", wgsl_type(self.out)?)
+            .replace("{{OUT}}", out)
             .replace("{{INPUTS}}", &inputs)
             .replace("{{LOADS}}", loads.trim_end())
-            .replace("{{EXPR}}", self.expr)
+            .replace("{{EXPR}}", &self.expr.text)
             .replace("{{CONTIGUOUS}}", &self.contiguous.to_string())
             .replace("{{DIRECT}}", &self.direct.to_string()))
     }

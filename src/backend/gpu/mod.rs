@@ -14,7 +14,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use self::context::{Binding, GpuContext};
 use self::fusion::Operand;
-use self::kernels::{Elementwise, Reduction, gpu_size, has_vec4, wgsl_type};
+use self::kernels::{Elementwise, Expr, Reduction, SCALARS_AT, gpu_size, has_vec4, wgsl_type};
 use super::cpu::alloc;
 use super::{Backend, BinaryOp, CmpOp, CpuStorage, ReduceOp, UnaryOp};
 use crate::dtype::DType;
@@ -145,7 +145,7 @@ impl GpuStorage {
         &self,
         out: (&GpuStorage, &Layout),
         inputs: &[(&GpuStorage, &Layout)],
-        expr: &str,
+        expr: &Expr,
     ) -> Result<()> {
         let ctx = self.context();
         let (out_storage, out_layout) = out;
@@ -229,6 +229,10 @@ impl GpuStorage {
                     });
                 }
             }
+            if !expr.scalars.is_empty() {
+                meta.resize(SCALARS_AT, 0);
+                meta.extend(expr.scalars.iter().map(|v| v.to_bits()));
+            }
             ctx.dispatch(
                 &pipeline,
                 &meta,
@@ -245,7 +249,7 @@ impl GpuStorage {
         dtype: DType,
         shape: &[usize],
         inputs: &[(&GpuStorage, &Layout)],
-        expr: &str,
+        expr: &Expr,
     ) -> Result<GpuStorage> {
         let out = GpuStorage::alloc(self.context(), numel(shape), dtype)?;
         self.elementwise((&out, &Layout::contiguous(shape)), inputs, expr)?;
@@ -309,7 +313,7 @@ impl Backend for GpuStorage {
         rhs: &Self,
         rhs_layout: &Layout,
     ) -> Result<Self> {
-        let expr = kernels::binary_expr(op, self.dtype)?;
+        let expr = Expr::plain(kernels::binary_expr(op, self.dtype)?);
         self.map(
             self.dtype,
             &layout.shape,
@@ -319,7 +323,7 @@ impl Backend for GpuStorage {
     }
 
     fn compare(&self, op: CmpOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
-        let expr = kernels::compare_expr(op, self.dtype)?;
+        let expr = Expr::plain(kernels::compare_expr(op, self.dtype)?);
         self.map(
             DType::Bool,
             &layout.shape,
@@ -346,7 +350,7 @@ impl Backend for GpuStorage {
             on_true.0.dtype,
             &layout.shape,
             &inputs,
-            "select(z, y, x != 0u)",
+            &Expr::plain("select(z, y, x != 0u)"),
         )
     }
 
@@ -501,12 +505,17 @@ impl Backend for GpuStorage {
             dtype,
             &layout.shape,
             &[(self, layout)],
-            &kernels::cast_expr(self.dtype, dtype)?,
+            &Expr::plain(kernels::cast_expr(self.dtype, dtype)?),
         )
     }
 
     fn copy_strided(&self, layout: &Layout) -> Result<Self> {
-        self.map(self.dtype, &layout.shape, &[(self, layout)], "x")
+        self.map(
+            self.dtype,
+            &layout.shape,
+            &[(self, layout)],
+            &Expr::plain("x"),
+        )
     }
 
     fn cat(parts: &[(&Self, &Layout)], axis: usize, out_shape: &[usize]) -> Result<Self> {
@@ -516,12 +525,13 @@ impl Backend for GpuStorage {
         let out = GpuStorage::alloc(first.context(), numel(out_shape), first.dtype)?;
         let whole = Layout::contiguous(out_shape);
         let mut start = 0;
+        let copy = Expr::plain("x");
         for &(part, layout) in parts {
             let len = layout.shape[axis];
             first.elementwise(
                 (&out, &whole.narrow(axis, start, len)),
                 &[(part, layout)],
-                "x",
+                &copy,
             )?;
             start += len;
         }
