@@ -32,8 +32,7 @@ fn position(i: u32, view: u32) -> u32 {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    // Dispatches over 65535 workgroups fold into a second dimension.
-    let i = gid.x + gid.y * groups.x * 256u;
+    let i = flat_index(gid, groups, 256u);
     if (i >= info(0)) {
         return;
     }

@@ -20,3 +20,9 @@ fn strided(index: u32, ndim: u32, at: u32) -> u32 {
     }
     return pos;
 }
+
+// The index of an invocation of a 1-D kernel whose workgroups hold `size` invocations:
+// dispatches over 65535 workgroups fold into a second dimension.
+fn flat_index(gid: vec3<u32>, groups: vec3<u32>, size: u32) -> u32 {
+    return gid.x + gid.y * groups.x * size;
+}

@@ -9,7 +9,7 @@
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let output = gid.x + gid.y * groups.x * 64u;
+    let output = flat_index(gid, groups, 64u);
     if (output >= info(0)) {
         return;
     }
