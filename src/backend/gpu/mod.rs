@@ -460,7 +460,7 @@ impl Backend for GpuStorage {
             layout.shape[2],
             rhs_layout.shape[2],
         );
-        // Row-major operands whose rows are whole vec4s take the vec4 kernel.
+        // Row-major operands whose rows are whole vec4s take matmul_vec4.wgsl.
         let quads = |l: &Layout| {
             l.strides[2] == 1
                 && [l.offset, l.strides[0], l.strides[1]]
