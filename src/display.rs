@@ -108,7 +108,7 @@ impl fmt::Display for Tensor {
         }
         match self.grad_meta() {
             GradMeta::None => {}
-            GradMeta::Leaf(_) => f.write_str(", requires_grad=true")?,
+            GradMeta::Leaf(_) | GradMeta::SavedLeaf(_) => f.write_str(", requires_grad=true")?,
             GradMeta::Op(node) => write!(f, ", grad_fn={}", node.name)?,
         }
         f.write_str(")")

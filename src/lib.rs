@@ -41,7 +41,8 @@ mod shape;
 mod tensor;
 
 pub use autograd::{
-    GradcheckOptions, GradcheckReport, NoGradGuard, gradcheck, is_grad_enabled, no_grad,
+    Function, FunctionContext, GradOptions, GradcheckOptions, GradcheckReport, NoGradGuard, grad,
+    gradcheck, gradgradcheck, hessian, hvp, is_grad_enabled, jacobian, no_grad,
 };
 pub use device::{Device, GpuDevice};
 pub use dtype::{DType, Element};

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::autograd::{self, Edge, EdgeTarget, GradMeta, lock};
+use crate::autograd::{self, Edge, EdgeTarget, GradMeta, GradOptions, GradSlot, lock};
 use crate::backend::{Backend, Storage};
 use crate::device::Device;
 use crate::dtype::DType;
@@ -72,7 +72,8 @@ impl Tensor {
     pub(crate) fn edge(&self) -> Option<Edge> {
         let target = match &self.0.grad_meta {
             GradMeta::None => return None,
-            GradMeta::Leaf(slot) => EdgeTarget::Leaf(Arc::clone(slot)),
+            GradMeta::Leaf(slot) => EdgeTarget::Leaf(Arc::downgrade(slot)),
+            GradMeta::SavedLeaf(slot) => EdgeTarget::Leaf(slot.clone()),
             GradMeta::Op(node) => EdgeTarget::Op(Arc::clone(node)),
         };
         Some(Edge {
@@ -80,6 +81,25 @@ impl Tensor {
             shape: self.shape().to_vec(),
             dtype: self.dtype(),
         })
+    }
+
+    /// This tensor as a gradient rule keeps it: with its place in the graph, so that a
+    /// `create_graph` backward can differentiate the rule, but without keeping a leaf's gradient
+    /// slot alive (that slot may come to hold a gradient whose graph saved this tensor).
+    pub(crate) fn saved(&self) -> Tensor {
+        match &self.0.grad_meta {
+            GradMeta::Leaf(slot) => self.with_grad_meta(GradMeta::SavedLeaf(Arc::downgrade(slot))),
+            GradMeta::None | GradMeta::SavedLeaf(_) | GradMeta::Op(_) => self.clone(),
+        }
+    }
+
+    /// A leaf's gradient slot, if this is a leaf that requires grad and is still alive.
+    fn grad_slot(&self) -> Option<GradSlot> {
+        match &self.0.grad_meta {
+            GradMeta::Leaf(slot) => Some(Arc::clone(slot)),
+            GradMeta::SavedLeaf(slot) => slot.upgrade(),
+            GradMeta::None | GradMeta::Op(_) => None,
+        }
     }
 
     /// The smallest and largest element of an integer tensor (`None` when it is empty), read
@@ -99,6 +119,12 @@ impl Tensor {
     #[cfg(test)]
     pub(crate) fn storage_owners(&self) -> usize {
         Arc::strong_count(&self.0.storage)
+    }
+
+    /// The number of handles to this tensor (clones, and rules that saved it as it is).
+    #[cfg(test)]
+    pub(crate) fn handles(&self) -> usize {
+        Arc::strong_count(&self.0)
     }
 
     /// The size of each dimension; empty for a scalar.
@@ -156,7 +182,7 @@ impl Tensor {
         }
         Ok(match self.0.grad_meta {
             GradMeta::None => self.with_grad_meta(GradMeta::Leaf(Arc::new(Mutex::new(None)))),
-            GradMeta::Leaf(_) | GradMeta::Op(_) => self,
+            GradMeta::Leaf(_) | GradMeta::SavedLeaf(_) | GradMeta::Op(_) => self,
         })
     }
 
@@ -165,62 +191,44 @@ impl Tensor {
         self.with_grad_meta(GradMeta::None)
     }
 
-    /// The gradient accumulated into this leaf by backward, if any (a detached tensor).
+    /// The gradient accumulated into this leaf by backward, if any: a detached tensor, or after
+    /// a `create_graph` backward one attached to the gradient's own graph (as in PyTorch).
     pub fn grad(&self) -> Option<Tensor> {
-        match &self.0.grad_meta {
-            GradMeta::Leaf(slot) => lock(slot).clone(),
-            GradMeta::None | GradMeta::Op(_) => None,
-        }
+        self.grad_slot().and_then(|slot| lock(&slot).clone())
     }
 
     /// Clears this leaf's accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`).
     pub fn zero_grad(&self) {
-        if let GradMeta::Leaf(slot) = &self.0.grad_meta {
-            *lock(slot) = None;
+        if let Some(slot) = self.grad_slot() {
+            *lock(&slot) = None;
         }
     }
 
     /// Backpropagates from this scalar, seeding its gradient with 1, and frees the graph's saved
     /// tensors. Gradients accumulate into the leaves' [`Tensor::grad`].
     pub fn backward(&self) -> Result<()> {
-        self.backward_with(None, false)
+        self.backward_with_options(None, &GradOptions::new())
     }
 
     /// Backpropagates `gradient` (required unless this tensor has one element) from this tensor.
     /// With `retain_graph`, the saved tensors are kept for another backward through this graph.
     pub fn backward_with(&self, gradient: Option<&Tensor>, retain_graph: bool) -> Result<()> {
-        let seed = match gradient {
-            Some(g) if g.shape() != self.shape() || g.dtype() != self.dtype() => {
-                return Err(Error::Backward {
-                    message: format!(
-                        "the gradient has shape {:?} ({}) but the tensor has shape {:?} ({}); \
-                         pass a gradient of the tensor's shape and dtype",
-                        g.shape(),
-                        g.dtype(),
-                        self.shape(),
-                        self.dtype()
-                    ),
-                });
-            }
-            Some(g) => {
-                self.same_device("backward", g)?;
-                g.detach()
-            }
-            None if self.numel() == 1 => {
-                Tensor::full(self.shape(), 1.0, self.dtype(), &self.device())?
-            }
-            None => {
-                return Err(Error::Backward {
-                    message: format!(
-                        "grad can be implicitly created only for a one-element output, this one \
-                         has shape {:?}; pass a gradient with backward_with(Some(&grad), false), \
-                         or reduce first (.sum() or .mean())",
-                        self.shape()
-                    ),
-                });
-            }
-        };
-        autograd::run_backward(self, seed, retain_graph)
+        self.backward_with_options(gradient, &GradOptions::new().retain_graph(retain_graph))
+    }
+
+    /// Backpropagates `gradient` (required unless this tensor has one element) from this tensor
+    /// as `options` say. With `create_graph` the backward pass is itself recorded: the leaves'
+    /// gradients are attached to a graph (they require grad) and can be differentiated again.
+    ///
+    /// Such a gradient's graph reads the leaf, but only weakly: it holds no reference cycle, and
+    /// dropping the leaf releases it all. [`grad`](crate::grad) returns gradients without
+    /// storing them in any leaf, which is usually what higher-order code wants.
+    pub fn backward_with_options(
+        &self,
+        gradient: Option<&Tensor>,
+        options: &GradOptions,
+    ) -> Result<()> {
+        autograd::backward(self, gradient, options)
     }
 
     /// `Err(DeviceMismatch)` unless `other` lives on this tensor's device.

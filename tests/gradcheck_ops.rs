@@ -1,15 +1,30 @@
 //! Every differentiable op against central finite differences in f64, with PyTorch's gradcheck
-//! tolerances, on random inputs of at least two shapes (and broadcasting wherever the op does).
+//! tolerances, on random inputs of at least two shapes (and broadcasting wherever the op does):
+//! its first derivatives (gradcheck) and its second (gradgradcheck).
 
 mod common;
 
 use common::{positive, randn};
-use wgrad::{DType, Error, GradcheckOptions, Result, Tensor, gradcheck};
+use wgrad::{DType, Error, GradcheckOptions, Result, Tensor, gradcheck, gradgradcheck};
 
+/// gradcheck and gradgradcheck of `f` at `inputs`, with PyTorch's tolerances.
 fn check(f: impl Fn(&[Tensor]) -> Result<Tensor>, inputs: &[Tensor]) {
-    let report =
-        gradcheck(f, inputs, &GradcheckOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-    assert!(report.entries > 0, "nothing was compared");
+    check_with(f, inputs, &GradcheckOptions::default());
+}
+
+fn check_with(
+    f: impl Fn(&[Tensor]) -> Result<Tensor>,
+    inputs: &[Tensor],
+    options: &GradcheckOptions,
+) {
+    let first = gradcheck(&f, inputs, options).unwrap_or_else(|e| panic!("gradcheck: {e}"));
+    assert!(first.entries > 0, "nothing was compared");
+    let second =
+        gradgradcheck(&f, inputs, options).unwrap_or_else(|e| panic!("gradgradcheck: {e}"));
+    assert!(
+        second.entries > first.entries,
+        "gradgradcheck compared too little"
+    );
 }
 
 #[test]
@@ -236,7 +251,7 @@ fn where_and_to_dtype() {
                 .mul_scalar(3.0)?
                 .to_dtype(DType::F64)
         };
-        gradcheck(f, &[randn(shape, 123)], &loose).unwrap();
+        check_with(f, &[randn(shape, 123)], &loose);
     }
 }
 

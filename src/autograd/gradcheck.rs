@@ -1,6 +1,6 @@
 //! Checking analytic gradients against central finite differences, as `torch.autograd.gradcheck`.
 
-use crate::autograd::no_grad;
+use super::{GradModeGuard, GradOptions, grad, no_grad};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -197,4 +197,63 @@ fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
         flat /= dim;
     }
     index
+}
+
+/// The seed of the random output gradient `v` that [`gradgradcheck`] differentiates along.
+const GRAD_OUTPUTS_SEED: u64 = 0x5eed;
+
+/// Checks second derivatives against finite differences, as `torch.autograd.gradgradcheck`:
+/// runs [`gradcheck`] on the function `(inputs, v) -> vector-Jacobian product of f at inputs
+/// with v`, computed with `create_graph`. So every gradient rule that `f` uses is itself
+/// differentiated, in the inputs and in `v`, and compared with finite differences of the rule.
+///
+/// `v` has `f`'s output shape, standard-normal values from a fixed seed. Inputs and output
+/// must be f64, as for [`gradcheck`]; integer and bool inputs are passed through as constants.
+pub fn gradgradcheck(
+    f: impl Fn(&[Tensor]) -> Result<Tensor>,
+    inputs: &[Tensor],
+    options: &GradcheckOptions,
+) -> Result<GradcheckReport> {
+    let detached: Vec<Tensor> = inputs.iter().map(Tensor::detach).collect();
+    let output = no_grad(|| f(&detached))?;
+    require_f64(&output)?;
+    let v = Tensor::randn(
+        output.shape(),
+        DType::F64,
+        GRAD_OUTPUTS_SEED,
+        &output.device(),
+    )?;
+    let n = inputs.len();
+    let vector_jacobian_product = |args: &[Tensor]| -> Result<Tensor> {
+        // gradcheck evaluates this under no_grad for its finite differences; the gradient
+        // inside must be recorded all the same.
+        let _mode = GradModeGuard::new(true);
+        let (xs, v) = args.split_at(n);
+        let xs = xs
+            .iter()
+            .map(|t| {
+                if t.dtype().is_float() && !t.needs_grad() {
+                    t.clone().requires_grad()
+                } else {
+                    Ok(t.clone())
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let output = f(&xs)?;
+        let float: Vec<&Tensor> = xs.iter().filter(|t| t.dtype().is_float()).collect();
+        let options = GradOptions::new().create_graph(true).allow_unused(true);
+        let grads = grad(&[&output], &float, Some(&[&v[0]]), &options)?;
+        let flat = float
+            .iter()
+            .zip(grads)
+            .map(|(x, g)| match g {
+                Some(g) => g.reshape(&[x.numel()]),
+                None => Tensor::zeros(&[x.numel()], x.dtype(), &x.device()),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Tensor::cat(&flat.iter().collect::<Vec<_>>(), 0)
+    };
+    let mut extended = inputs.to_vec();
+    extended.push(v);
+    gradcheck(vector_jacobian_product, &extended, options)
 }

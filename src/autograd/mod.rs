@@ -1,33 +1,61 @@
-//! Tape-based reverse-mode autodiff.
+//! Tape-based reverse-mode autodiff, differentiable as many times as asked.
 //!
 //! Every recorded op gets a [`GradFn`] with a sequence number from one global counter, so inputs
 //! always have smaller numbers than the ops that read them: sorting the reachable ops by number,
 //! newest first, replays the tape backwards. Edges point at the inputs' own `GradFn`s (or at a
-//! leaf's gradient slot), never at their data, and each op's saved tensors live in its backward
-//! closure, which the first backward frees unless asked to retain the graph.
+//! leaf's gradient slot), never at their data, and each op's saved tensors live in its rule,
+//! which the first backward frees unless asked to retain the graph.
+//!
+//! Gradient rules are written with ops, so a backward run with recording on (`create_graph`)
+//! builds the gradient's own graph. For that, rules save their inputs as they are in the graph
+//! ([`Tensor::saved`]), and a rule that reads its op's output gets it re-attached to the op when
+//! the backward runs, instead of holding it from the start: an output saved with its history
+//! would hold its own `GradFn`, a reference cycle. Nothing in the graph holds a leaf's gradient
+//! slot strongly either, since that slot may hold a gradient whose graph leads back to it.
 
 mod backward;
+mod function;
+mod functional;
 mod gradcheck;
+mod mode;
 
-use std::cell::Cell;
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use crate::dtype::DType;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
-pub(crate) use backward::run_backward;
-pub use gradcheck::{GradcheckOptions, GradcheckReport, gradcheck};
+pub(crate) use backward::backward;
+pub use backward::{GradOptions, grad};
+pub use function::{Function, FunctionContext};
+pub use functional::{hessian, hvp, jacobian};
+pub use gradcheck::{GradcheckOptions, GradcheckReport, gradcheck, gradgradcheck};
+pub(crate) use mode::GradModeGuard;
+pub use mode::{NoGradGuard, is_grad_enabled, no_grad};
 
-/// An op's gradient rule: given the gradient of its output and which inputs need one, the
-/// gradients of its inputs (`None` where not needed), each of its input's shape and dtype.
-pub(crate) type BackwardFn =
-    Box<dyn Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + Send + Sync>;
+/// The gradients of an op's inputs (`None` where not needed), each of its input's shape and dtype.
+type Grads = Result<Vec<Option<Tensor>>>;
 
-/// A leaf's gradient slot, shared by every clone of the leaf and by the edges that feed it.
+/// A gradient rule: given the gradient of the op's output and which inputs need one.
+type PlainRule = Box<dyn Fn(&Tensor, &[bool]) -> Grads + Send + Sync>;
+
+/// A gradient rule that also reads the op's output.
+type OutputRule = Box<dyn Fn(&Tensor, &Tensor, &[bool]) -> Grads + Send + Sync>;
+
+/// An op's gradient rule with the state it saved.
+enum Rule {
+    Plain(PlainRule),
+    /// The output is kept detached and re-attached to its op when the rule runs.
+    WithOutput(Tensor, OutputRule),
+}
+
+/// A leaf's gradient slot, shared by every clone of the leaf.
 pub(crate) type GradSlot = Arc<Mutex<Option<Tensor>>>;
+
+/// How the graph refers to a leaf's slot: without keeping it alive. A gradient for a leaf that
+/// nobody holds any more could never be read, so it is dropped.
+pub(crate) type WeakSlot = Weak<Mutex<Option<Tensor>>>;
 
 /// How a tensor takes part in autograd.
 #[derive(Clone)]
@@ -36,17 +64,22 @@ pub(crate) enum GradMeta {
     None,
     /// A leaf with `requires_grad`: gradients accumulate into its slot.
     Leaf(GradSlot),
+    /// A leaf as a gradient rule saved it ([`Tensor::saved`]): still a leaf that requires grad,
+    /// whose slot it does not keep alive.
+    SavedLeaf(WeakSlot),
     /// The result of a recorded op.
     Op(Arc<GradFn>),
 }
 
 /// Where an input's gradient goes.
+#[derive(Clone)]
 pub(crate) enum EdgeTarget {
     Op(Arc<GradFn>),
-    Leaf(GradSlot),
+    Leaf(WeakSlot),
 }
 
 /// An input of a recorded op that needs a gradient, with the shape and dtype that gradient must have.
+#[derive(Clone)]
 pub(crate) struct Edge {
     pub target: EdgeTarget,
     pub shape: Vec<usize>,
@@ -60,89 +93,99 @@ pub(crate) struct GradFn {
     /// One per input of the op; `None` for inputs that need no gradient.
     pub edges: Vec<Option<Edge>>,
     /// The gradient rule and the tensors it saved; `None` once freed by a backward.
-    pub backward: Mutex<Option<BackwardFn>>,
+    rule: Mutex<Option<Rule>>,
 }
 
 static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
 
-thread_local! {
-    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
-}
-
 /// Locks a mutex, recovering the data if another thread panicked while holding it.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Whether ops on this thread are being recorded (false inside [`no_grad`]).
-pub fn is_grad_enabled() -> bool {
-    GRAD_ENABLED.with(Cell::get)
-}
+impl GradFn {
+    /// The output of op `name` attached to a new entry of the tape with these input edges.
+    fn attach(out: Tensor, name: &'static str, edges: Vec<Option<Edge>>, rule: Rule) -> Tensor {
+        let node = GradFn {
+            seq: NEXT_SEQ.fetch_add(1, Ordering::Relaxed),
+            name,
+            edges,
+            rule: Mutex::new(Some(rule)),
+        };
+        out.with_grad_meta(GradMeta::Op(Arc::new(node)))
+    }
 
-/// While alive, ops on this thread record nothing, like PyTorch's `torch.no_grad()`. Restores the
-/// previous state when dropped, so guards nest.
-#[must_use = "gradients are disabled only while the guard is alive"]
-pub struct NoGradGuard {
-    previous: bool,
-    // The setting is per thread: the guard must be dropped on the thread that made it.
-    _not_send: PhantomData<*const ()>,
-}
-
-impl NoGradGuard {
-    /// Disables gradient recording on this thread until the guard is dropped.
-    pub fn new() -> NoGradGuard {
-        NoGradGuard {
-            previous: GRAD_ENABLED.with(|enabled| enabled.replace(false)),
-            _not_send: PhantomData,
+    /// Runs this op's gradient rule on `grad`, the gradient of its output, and frees the rule's
+    /// saved tensors unless `retain_graph`.
+    fn apply(self: &Arc<Self>, grad: &Tensor, needs: &[bool], retain_graph: bool) -> Grads {
+        let mut slot = lock(&self.rule);
+        let rule = slot.as_ref().ok_or(Error::GraphFreed { op: self.name })?;
+        let grads = match rule {
+            Rule::Plain(rule) => rule(grad, needs)?,
+            Rule::WithOutput(output, rule) => {
+                // Re-attached only while recording, so that a create_graph backward can
+                // differentiate through the output; otherwise it is just data.
+                let output = if is_grad_enabled() {
+                    output.with_grad_meta(GradMeta::Op(Arc::clone(self)))
+                } else {
+                    output.clone()
+                };
+                rule(grad, &output, needs)?
+            }
+        };
+        if !retain_graph {
+            *slot = None;
         }
+        if grads.len() != self.edges.len() {
+            return Err(Error::Internal(format!(
+                "{} returned {} gradients for {} inputs",
+                self.name,
+                grads.len(),
+                self.edges.len()
+            )));
+        }
+        Ok(grads)
     }
-}
-
-impl Default for NoGradGuard {
-    fn default() -> Self {
-        NoGradGuard::new()
-    }
-}
-
-impl Drop for NoGradGuard {
-    fn drop(&mut self) {
-        GRAD_ENABLED.with(|enabled| enabled.set(self.previous));
-    }
-}
-
-/// Runs `f` without recording gradients (for evaluation and parameter updates).
-pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
-    let _guard = NoGradGuard::new();
-    f()
 }
 
 /// Attaches `out` to the graph as the result of op `name` on `inputs`, if recording is on and any
-/// input needs a gradient; otherwise returns it untouched. `backward` is the op's gradient rule.
-/// It must capture only detached tensors, so that saved state never holds the graph alive.
-pub(crate) fn record(
+/// input needs a gradient; otherwise returns it untouched. `make_rule` is called only then.
+fn record_rule(
     out: Tensor,
     name: &'static str,
     inputs: &[&Tensor],
-    backward: impl Fn(&Tensor, &[bool]) -> Result<Vec<Option<Tensor>>> + Send + Sync + 'static,
+    make_rule: impl FnOnce(&Tensor) -> Rule,
 ) -> Tensor {
     if !is_grad_enabled() || !inputs.iter().any(|t| t.needs_grad()) {
         return out;
     }
-    let edges = inputs.iter().map(|t| t.edge()).collect();
-    let node = GradFn {
-        seq: NEXT_SEQ.fetch_add(1, Ordering::Relaxed),
-        name,
-        edges,
-        backward: Mutex::new(Some(Box::new(backward))),
-    };
-    #[expect(
-        clippy::arc_with_non_send_sync,
-        reason = "clippy misreads the recursive GradFn -> Tensor -> GradFn cycle; GradFn is Send + Sync, as asserted below"
-    )]
-    let node = Arc::new(node);
-    out.with_grad_meta(GradMeta::Op(node))
+    let rule = make_rule(&out);
+    GradFn::attach(out, name, inputs.iter().map(|t| t.edge()).collect(), rule)
+}
+
+/// Records op `name` with gradient rule `backward(grad_of_output, needs)`. The rule may capture
+/// the inputs it needs, as [`Tensor::saved`] gives them, but never the output (see
+/// [`record_with_output`]).
+pub(crate) fn record(
+    out: Tensor,
+    name: &'static str,
+    inputs: &[&Tensor],
+    backward: impl Fn(&Tensor, &[bool]) -> Grads + Send + Sync + 'static,
+) -> Tensor {
+    record_rule(out, name, inputs, |_| Rule::Plain(Box::new(backward)))
+}
+
+/// Records op `name` with a gradient rule `backward(grad_of_output, output, needs)` that reads
+/// the op's own output.
+pub(crate) fn record_with_output(
+    out: Tensor,
+    name: &'static str,
+    inputs: &[&Tensor],
+    backward: impl Fn(&Tensor, &Tensor, &[bool]) -> Grads + Send + Sync + 'static,
+) -> Tensor {
+    record_rule(out, name, inputs, |out| {
+        Rule::WithOutput(out.detach(), Box::new(backward))
+    })
 }
 
 // Tensors and their graphs cross threads (data loading, parallel tests): keep them Send + Sync.
@@ -161,9 +204,17 @@ impl Drop for GradFn {
     /// Releases the chain of ops behind this one iteratively: dropping the head of a long chain
     /// must not recurse once per op and overflow the stack.
     fn drop(&mut self) {
-        fn take_inputs(edges: &mut Vec<Option<Edge>>, pending: &mut Vec<Arc<GradFn>>) {
+        fn unlink(node: &mut GradFn, pending: &mut Vec<Arc<GradFn>>) {
+            // The rule's saved tensors hold inputs that the edges hold too: free them first, so
+            // that the edges are the last owners and the loop below, not recursion, drops them.
+            drop(
+                node.rule
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take(),
+            );
             pending.extend(
-                edges
+                node.edges
                     .drain(..)
                     .flatten()
                     .filter_map(|edge| match edge.target {
@@ -173,11 +224,11 @@ impl Drop for GradFn {
             );
         }
         let mut pending = Vec::new();
-        take_inputs(&mut self.edges, &mut pending);
+        unlink(self, &mut pending);
         while let Some(node) = pending.pop() {
             // Only the last owner unlinks; a node shared with a live graph stays as it is.
             if let Ok(mut last) = Arc::try_unwrap(node) {
-                take_inputs(&mut last.edges, &mut pending);
+                unlink(&mut last, &mut pending);
             }
         }
     }
@@ -185,7 +236,7 @@ impl Drop for GradFn {
 
 #[cfg(test)]
 mod tests {
-    use crate::{DType, Device, Tensor};
+    use crate::{DType, Device, GradOptions, Tensor};
 
     #[test]
     fn backward_frees_saved_tensors_unless_retained() {
@@ -194,25 +245,43 @@ mod tests {
             .unwrap()
             .requires_grad()
             .unwrap();
-        // exp saves its output; mul saves both operands.
+        // exp saves its output (detached: a second owner of the data); mul saves its operands as
+        // they are in the graph, so y as mul's operand is y itself, not another owner.
         let y = x.exp().unwrap();
         let loss = y.mul(&x).unwrap().sum().unwrap();
-        assert_eq!(
-            y.storage_owners(),
-            3,
-            "y, exp's saved output and mul's saved operand"
-        );
+        assert_eq!(y.storage_owners(), 2, "y and exp's saved output");
+        assert_eq!(y.handles(), 2, "y and mul's saved operand");
         loss.backward_with(None, true).unwrap();
-        assert_eq!(
-            y.storage_owners(),
-            3,
-            "retain_graph keeps the saved tensors"
-        );
+        assert_eq!(y.storage_owners(), 2, "retain_graph keeps saved tensors");
+        assert_eq!(y.handles(), 2, "retain_graph keeps saved tensors");
         loss.backward().unwrap();
-        assert_eq!(y.storage_owners(), 1, "only y itself is left");
+        assert_eq!((y.storage_owners(), y.handles()), (1, 1), "only y is left");
         assert!(matches!(
             loss.backward(),
             Err(crate::Error::GraphFreed { .. })
         ));
+    }
+
+    #[test]
+    fn a_create_graph_backward_leaves_no_cycle_behind() {
+        let dev = Device::cpu();
+        let x = Tensor::randn(&[5], DType::F64, 6, &dev)
+            .unwrap()
+            .requires_grad()
+            .unwrap();
+        // exp and tanh save their outputs, mul its operands, and x.grad() holds the gradient's
+        // graph, which reads x, y and z.
+        let y = x.exp().unwrap();
+        let z = y.tanh().unwrap();
+        let loss = z.mul(&x).unwrap().sum().unwrap();
+        loss.backward_with_options(None, &GradOptions::new().create_graph(true))
+            .unwrap();
+        let gx = x.grad().unwrap();
+        assert!(gx.needs_grad() && !gx.is_leaf());
+        let (y_probe, z_probe) = (y.detach(), z.detach());
+        assert!(y_probe.storage_owners() > 2 && z_probe.storage_owners() > 2);
+        drop((x, y, z, loss, gx));
+        assert_eq!(y_probe.storage_owners(), 1, "y's data was released");
+        assert_eq!(z_probe.storage_owners(), 1, "z's data was released");
     }
 }

@@ -1,7 +1,7 @@
 //! Elementwise ops: arithmetic with numpy broadcasting, scalar arithmetic, activations,
 //! comparisons and `where`.
 
-use crate::autograd::{grad_if, record};
+use crate::autograd::{grad_if, record, record_with_output};
 use crate::backend::{Backend, BinaryOp, CmpOp, UnaryOp};
 use crate::error::Result;
 use crate::shape::broadcast_shapes;
@@ -44,7 +44,7 @@ impl Tensor {
     /// `self * rhs` elementwise, broadcasting.
     pub fn mul(&self, rhs: &Tensor) -> Result<Tensor> {
         let out = self.binary_forward(BinaryOp::Mul, rhs)?;
-        let (a, b) = (self.detach(), rhs.detach());
+        let (a, b) = (self.saved(), rhs.saved());
         Ok(record(out, "mul", &[self, rhs], move |g, needs| {
             Ok(vec![
                 grad_if(needs[0], || g.mul(&b)?.sum_to(a.shape()))?,
@@ -56,16 +56,21 @@ impl Tensor {
     /// `self / rhs` elementwise, broadcasting. Integer division by zero is an error.
     pub fn div(&self, rhs: &Tensor) -> Result<Tensor> {
         let out = self.binary_forward(BinaryOp::Div, rhs)?;
-        let (ls, b, quotient) = (self.shape().to_vec(), rhs.detach(), out.detach());
-        Ok(record(out, "div", &[self, rhs], move |g, needs| {
-            let g_over_b = g.div(&b)?;
-            Ok(vec![
-                grad_if(needs[0], || g_over_b.sum_to(&ls))?,
-                grad_if(needs[1], || {
-                    g_over_b.mul(&quotient)?.neg()?.sum_to(b.shape())
-                })?,
-            ])
-        }))
+        let (ls, b) = (self.shape().to_vec(), rhs.saved());
+        Ok(record_with_output(
+            out,
+            "div",
+            &[self, rhs],
+            move |g, quotient, needs| {
+                let g_over_b = g.div(&b)?;
+                Ok(vec![
+                    grad_if(needs[0], || g_over_b.sum_to(&ls))?,
+                    grad_if(needs[1], || {
+                        g_over_b.mul(quotient)?.neg()?.sum_to(b.shape())
+                    })?,
+                ])
+            },
+        ))
     }
 
     /// `self * scale + shift`. Floating-point tensors run one kernel with the constants in it;
@@ -100,17 +105,21 @@ impl Tensor {
         self.affine(value, 0.0)
     }
 
-    /// A unary op whose gradient is `g * derivative(input, output)`.
+    /// A unary op whose gradient is `g * derivative(input, output)`. The derivative is written
+    /// with ops, so it is differentiable in turn.
     fn unary_with(
         &self,
         op: UnaryOp,
         derivative: impl Fn(&Tensor, &Tensor) -> Result<Tensor> + Send + Sync + 'static,
     ) -> Result<Tensor> {
         let out = self.unary_forward(op)?;
-        let (x, y) = (self.detach(), out.detach());
-        Ok(record(out, op.name(), &[self], move |g, _| {
-            Ok(vec![Some(g.mul(&derivative(&x, &y)?)?)])
-        }))
+        let x = self.saved();
+        Ok(record_with_output(
+            out,
+            op.name(),
+            &[self],
+            move |g, y, _| Ok(vec![Some(g.mul(&derivative(&x, y)?)?)]),
+        ))
     }
 
     /// `-self`.
@@ -134,7 +143,7 @@ impl Tensor {
     /// Natural logarithm.
     pub fn log(&self) -> Result<Tensor> {
         let out = self.unary_forward(UnaryOp::Log)?;
-        let x = self.detach();
+        let x = self.saved();
         Ok(record(out, "log", &[self], move |g, _| {
             Ok(vec![Some(g.div(&x)?)])
         }))
@@ -143,13 +152,12 @@ impl Tensor {
     /// Square root.
     pub fn sqrt(&self) -> Result<Tensor> {
         let out = self.unary_forward(UnaryOp::Sqrt)?;
-        let y = out.detach();
-        Ok(record(out, "sqrt", &[self], move |g, _| {
-            Ok(vec![Some(g.div(&y)?.mul_scalar(0.5)?)])
+        Ok(record_with_output(out, "sqrt", &[self], |g, y, _| {
+            Ok(vec![Some(g.div(y)?.mul_scalar(0.5)?)])
         }))
     }
 
-    /// Absolute value (its gradient at 0 is 0, as in PyTorch).
+    /// Absolute value (its gradient at 0 is 0, as in PyTorch; its second derivative is 0).
     pub fn abs(&self) -> Result<Tensor> {
         self.unary_with(UnaryOp::Abs, |x, _| x.unary_forward(UnaryOp::Sign))
     }
@@ -164,7 +172,7 @@ impl Tensor {
         self.unary_with(UnaryOp::Sigmoid, |_, y| y.mul(&y.neg()?.add_scalar(1.0)?))
     }
 
-    /// `max(x, 0)` (its gradient at 0 is 0, as in PyTorch).
+    /// `max(x, 0)` (its gradient at 0 is 0, as in PyTorch; its second derivative is 0).
     pub fn relu(&self) -> Result<Tensor> {
         self.unary_with(UnaryOp::Relu, |x, _| x.unary_forward(UnaryOp::Step))
     }
@@ -172,7 +180,17 @@ impl Tensor {
     /// GELU in its tanh form, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`
     /// (PyTorch's `gelu(approximate='tanh')`).
     pub fn gelu(&self) -> Result<Tensor> {
-        self.unary_with(UnaryOp::Gelu, |x, _| x.unary_forward(UnaryOp::GeluGrad))
+        self.unary_with(UnaryOp::Gelu, |x, _| x.gelu_derivative())
+    }
+
+    /// GELU's derivative, one kernel forward; recorded so that GELU is differentiable twice (and
+    /// more: its own derivative is written with ops).
+    fn gelu_derivative(&self) -> Result<Tensor> {
+        let out = self.unary_forward(UnaryOp::GeluGrad)?;
+        let x = self.saved();
+        Ok(record(out, "gelu backward", &[self], move |g, _| {
+            Ok(vec![Some(g.mul(&gelu_second_derivative(&x)?)?)])
+        }))
     }
 
     fn compare(&self, op: CmpOp, rhs: &Tensor) -> Result<Tensor> {
@@ -231,4 +249,24 @@ impl Tensor {
             },
         ))
     }
+}
+
+/// GELU's second derivative. With `u = c (x + a x^3)` and `t = tanh(u)`, GELU is
+/// `x (1 + t) / 2`, and its second derivative is `(1 - t^2) (u' + x (u'' - 2 t u'^2) / 2)`,
+/// where `u' = c (1 + 3 a x^2)` and `u'' = 6 a c x`.
+fn gelu_second_derivative(x: &Tensor) -> Result<Tensor> {
+    const A: f64 = 0.044715;
+    let c = (2.0 / std::f64::consts::PI).sqrt();
+    let x2 = x.mul(x)?;
+    let t = x2
+        .mul_scalar(A)?
+        .add_scalar(1.0)?
+        .mul(x)?
+        .mul_scalar(c)?
+        .tanh()?;
+    let du = x2.mul_scalar(3.0 * A * c)?.add_scalar(c)?;
+    let d2u = x.mul_scalar(6.0 * A * c)?;
+    let sech2 = t.mul(&t)?.neg()?.add_scalar(1.0)?;
+    let curvature = d2u.sub(&t.mul(&du.mul(&du)?)?.mul_scalar(2.0)?)?;
+    sech2.mul(&du.add(&x.mul(&curvature)?.mul_scalar(0.5)?)?)
 }

@@ -3,7 +3,7 @@
 //! The softmaxes compute their forward from primitive kernels without recording, then record one
 //! node with the closed-form gradient: shorter graphs and fewer saved tensors than the composite.
 
-use crate::autograd::{no_grad, record};
+use crate::autograd::{no_grad, record_with_output};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::shape::normalize_axis;
@@ -23,11 +23,15 @@ impl Tensor {
             let e = self.shifted(axis)?.exp()?;
             e.div(&e.sum_axes(&[axis], true)?)
         })?;
-        let y = out.detach();
-        Ok(record(out, "softmax", &[self], move |g, _| {
-            let gy = g.mul(&y)?;
-            Ok(vec![Some(gy.sub(&y.mul(&gy.sum_axes(&[axis], true)?)?)?)])
-        }))
+        Ok(record_with_output(
+            out,
+            "softmax",
+            &[self],
+            move |g, y, _| {
+                let gy = g.mul(y)?;
+                Ok(vec![Some(gy.sub(&y.mul(&gy.sum_axes(&[axis], true)?)?)?)])
+            },
+        ))
     }
 
     /// `log(softmax(x))` along `axis`, computed stably.
@@ -38,12 +42,16 @@ impl Tensor {
             let s = self.shifted(axis)?;
             s.sub(&s.exp()?.sum_axes(&[axis], true)?.log()?)
         })?;
-        let y = out.detach();
-        Ok(record(out, "log_softmax", &[self], move |g, _| {
-            Ok(vec![Some(
-                g.sub(&y.exp()?.mul(&g.sum_axes(&[axis], true)?)?)?,
-            )])
-        }))
+        Ok(record_with_output(
+            out,
+            "log_softmax",
+            &[self],
+            move |g, y, _| {
+                Ok(vec![Some(
+                    g.sub(&y.exp()?.mul(&g.sum_axes(&[axis], true)?)?)?,
+                )])
+            },
+        ))
     }
 
     /// Mean cross-entropy of `[n, classes]` logits (this tensor) against `[n]` integer class

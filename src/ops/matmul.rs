@@ -50,7 +50,7 @@ impl Tensor {
             self.storage().matmul(&lhs3, rhs.storage(), &rhs3),
             &out_shape,
         )?;
-        let (a, b) = (self.detach(), rhs.detach());
+        let (a, b) = (self.saved(), rhs.saved());
         Ok(record(out, "matmul", &[self, rhs], move |g, needs| {
             Ok(vec![
                 grad_if(needs[0], || {
