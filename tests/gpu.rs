@@ -1,5 +1,5 @@
-//! Every op on the GPU against the CPU reference, forward and backward, on random inputs of
-//! several shapes: sizes that are not multiples of the workgroup size, broadcasting, transposed
+//! Every op on the GPU against the CPU reference, forward, backward and double backward, on random
+//! inputs of several shapes: sizes that are not multiples of the workgroup size, broadcasting, transposed
 //! views, and one tensor over 32M elements. Tolerances: f32 1e-5 relative (1e-4 for long
 //! reductions and matmul), f16 1e-2.
 //!
@@ -8,7 +8,7 @@
 mod common;
 
 use common::{cpu, gpu_or_skip, values};
-use wgrad::{DType, Device, Result, Tensor};
+use wgrad::{DType, Device, GradOptions, Result, Tensor, grad};
 
 type Unary = fn(&Tensor) -> Result<Tensor>;
 type Binary = fn(&Tensor, &Tensor) -> Result<Tensor>;
@@ -63,20 +63,13 @@ fn check(
         return;
     }
     let weights = Tensor::randn(out_cpu.shape(), out_cpu.dtype(), 99, &cpu()).unwrap();
-    out_cpu
-        .mul(&weights)
-        .unwrap()
-        .sum()
-        .unwrap()
-        .backward()
-        .unwrap();
-    out_gpu
-        .mul(&weights.to(gpu).unwrap())
-        .unwrap()
-        .sum()
-        .unwrap()
-        .backward()
-        .unwrap();
+    let loss = |out: &Tensor, device: &Device| -> Tensor {
+        let weights = weights.to(device).unwrap();
+        let loss = out.mul(&weights).unwrap().sum().unwrap();
+        loss.backward_with(None, true).unwrap();
+        loss
+    };
+    let (loss_cpu, loss_gpu) = (loss(&out_cpu, &cpu()), loss(&out_gpu, gpu));
     for (i, (c, g)) in on_cpu.iter().zip(&on_gpu).enumerate() {
         if let (Some(gc), Some(gg)) = (c.grad(), g.grad()) {
             assert_eq!(
@@ -86,6 +79,45 @@ fn check(
             );
             assert_close(&format!("{name}: gradient of input {i}"), &gg, &gc, tol);
         }
+    }
+    let (second_cpu, second_gpu) = (
+        second_order(&loss_cpu, &on_cpu, &cpu()),
+        second_order(&loss_gpu, &on_gpu, gpu),
+    );
+    for (i, (c, g)) in second_cpu.iter().zip(&second_gpu).enumerate() {
+        match (c, g) {
+            (Some(c), Some(g)) => assert_close(
+                &format!("{name}: second derivative of input {i}"),
+                g,
+                c,
+                tol,
+            ),
+            (None, None) => {}
+            _ => panic!("{name}: input {i} is used on one device only"),
+        }
+    }
+}
+
+/// The gradient of `<d loss / d inputs, u>` for a random direction `u`: one row of the Hessian
+/// of `loss`, through every op's double backward, by `create_graph`.
+fn second_order(loss: &Tensor, inputs: &[Tensor], device: &Device) -> Vec<Option<Tensor>> {
+    let float: Vec<&Tensor> = inputs.iter().filter(|t| t.dtype().is_float()).collect();
+    let recorded = GradOptions::new().create_graph(true).allow_unused(true);
+    let first = grad(&[loss], &float, None, &recorded).unwrap();
+    let mut directional: Option<Tensor> = None;
+    for (i, g) in first.iter().enumerate() {
+        let Some(g) = g else { continue };
+        assert!(g.needs_grad(), "a recorded gradient is attached");
+        let u = Tensor::randn(g.shape(), g.dtype(), 200 + i as u64, &cpu()).unwrap();
+        let term = g.mul(&u.to(device).unwrap()).unwrap().sum().unwrap();
+        directional = Some(match directional {
+            Some(sum) => sum.add(&term).unwrap(),
+            None => term,
+        });
+    }
+    match directional {
+        Some(d) => grad(&[&d], &float, None, &GradOptions::new().allow_unused(true)).unwrap(),
+        None => Vec::new(),
     }
 }
 
@@ -178,6 +210,13 @@ fn gpu_elementwise_ops_forward_and_backward() {
         1e-5,
     );
     check(&gpu, "pow -1.5", |t| t[0].pow(-1.5), &[p], 1e-5);
+    check(
+        &gpu,
+        "to the CPU and back",
+        |t| t[0].to(&cpu())?.tanh()?.to(&t[0].device())?.sigmoid(),
+        &[x],
+        1e-5,
+    );
 }
 
 #[test]
