@@ -54,7 +54,7 @@ fn number_after(line: &str, label: &str) -> f64 {
         .nth(1)
         .unwrap_or_else(|| panic!("no {label:?} in {line:?}"));
     rest.trim_start()
-        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .split(|c: char| !(c.is_ascii_digit() || ".-+e".contains(c)))
         .next()
         .unwrap()
         .parse()
@@ -87,18 +87,6 @@ fn spiral_learns_on_every_device_and_numpy_reproduces_its_predictions() {
 
 /// numpy recomputes the MLP from model.npz alone and must predict what pred.npy says.
 fn numpy_check(out: &Path) {
-    let has_numpy = Command::new("python3")
-        .args(["-c", "import numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_numpy {
-        assert!(
-            std::env::var("WGRAD_REQUIRE_NUMPY").as_deref() != Ok("1"),
-            "WGRAD_REQUIRE_NUMPY=1 but numpy is missing"
-        );
-        println!("skipped the numpy check: python3 cannot import numpy");
-        return;
-    }
     let script = r#"
 import sys, numpy as np
 d = sys.argv[1]
@@ -118,10 +106,28 @@ assert loss.dtype == np.float32 and loss.shape == (300,) and loss[-1] < loss[0] 
 assert agree >= 0.99, agree
 print(f"numpy agrees with pred.npy on {agree:.2%} of points; accuracy {np.mean(pred == labels):.2%}")
 "#;
+    run_numpy(script, &[out.as_os_str()]);
+}
+
+/// Runs a numpy script with `args`; without numpy it skips with a printed reason, unless
+/// WGRAD_REQUIRE_NUMPY=1 (as in CI).
+fn run_numpy(script: &str, args: &[&std::ffi::OsStr]) {
+    let has_numpy = Command::new("python3")
+        .args(["-c", "import numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_numpy {
+        assert!(
+            std::env::var("WGRAD_REQUIRE_NUMPY").as_deref() != Ok("1"),
+            "WGRAD_REQUIRE_NUMPY=1 but numpy is missing"
+        );
+        println!("skipped the numpy check: python3 cannot import numpy");
+        return;
+    }
     let output = Command::new("python3")
         .arg("-c")
         .arg(script)
-        .arg(out)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -130,6 +136,59 @@ print(f"numpy agrees with pred.npy on {agree:.2%} of points; accuracy {np.mean(p
         String::from_utf8_lossy(&output.stderr)
     );
     print!("{}", String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn pinn_solves_its_equation_and_numpy_confirms_its_second_derivative() {
+    for device in devices() {
+        let out = scratch(&format!("example-pinn-{device}"));
+        let summary = run("pinn", device, 300, &out);
+        let max_error = number_after(&summary, "max error");
+        assert!(max_error < 1e-2, "pinn on {device}: {summary}");
+        for file in [
+            "x.npy",
+            "u.npy",
+            "exact.npy",
+            "residual.npy",
+            "loss.npy",
+            "model.npz",
+            "pinn.png",
+        ] {
+            assert!(
+                out.join(file).metadata().is_ok_and(|m| m.len() > 0),
+                "pinn on {device} wrote no {file}"
+            );
+        }
+        // numpy rebuilds u from model.npz, finds the printed error against sin(pi x), and
+        // checks wgrad's u'' (in residual.npy) against its own finite differences of u.
+        let script = r#"
+import sys, numpy as np
+d, printed = sys.argv[1], float(sys.argv[2])
+model = np.load(f"{d}/model.npz")
+def u(x):
+    h = x.reshape(-1, 1)
+    for i in range(3):
+        h = h @ model[f"layers.{i}.weight"].astype(np.float64).T + model[f"layers.{i}.bias"]
+        if i < 2:
+            h = np.tanh(h)
+    return h
+x = np.load(f"{d}/x.npy")
+assert x.dtype == np.float32 and x.shape == (101, 1) and x[0, 0] == 0 and x[-1, 0] == 1
+x = x.astype(np.float64)
+assert np.abs(u(x) - np.load(f"{d}/u.npy")).max() < 1e-5
+exact = np.load(f"{d}/exact.npy")
+assert np.abs(exact - np.sin(np.pi * x)).max() < 1e-6
+error = np.abs(np.load(f"{d}/u.npy") - exact).max()
+assert abs(error - printed) <= 0.01 * printed, (error, printed)
+h = 1e-3
+residual = (u(x + h) - 2 * u(x) + u(x - h)) / h**2 + np.pi**2 * np.sin(np.pi * x)
+gap = np.abs(residual - np.load(f"{d}/residual.npy")).max()
+assert gap < 1e-3, gap
+print(f"numpy: max error {error:.2e}; u'' agrees with finite differences to {gap:.1e}")
+"#;
+        let printed = max_error.to_string();
+        run_numpy(script, &[out.as_os_str(), printed.as_ref()]);
+    }
 }
 
 #[test]

@@ -95,7 +95,13 @@ pub fn train(
                 None => String::new(),
             };
             let current = value.detach().item::<f32>()?;
-            print!("\rstep {step:>5}/{steps}  loss {current:.4}{shown}  {rate:>7.0} steps/s");
+            // Small losses (a PINN's) in scientific notation, so that they do not read as 0.
+            let current = if current.abs() >= 1e-3 {
+                format!("{current:.4}")
+            } else {
+                format!("{current:.3e}")
+            };
+            print!("\rstep {step:>5}/{steps}  loss {current}{shown}  {rate:>7.0} steps/s");
             let _ = std::io::stdout().flush();
         }
     }
