@@ -6,6 +6,11 @@
 //! is the numerical reference; [`gradcheck`] compares any function's gradients with finite
 //! differences.
 //!
+//! Gradients are differentiable in turn: with [`GradOptions::create_graph`] a backward pass is
+//! recorded, [`grad`] returns the gradients of any tensors of the graph, [`jacobian`],
+//! [`hessian`] and [`hvp`] build on it, [`gradgradcheck`] checks second derivatives, and a
+//! [`Function`] of your own joins the tape like a built-in op.
+//!
 //! Export is strict: [`Tensor::to_ndarray`] refuses a tensor that is still attached to the graph
 //! (call [`Tensor::detach`] first), checks the element type, and always copies.
 //!
