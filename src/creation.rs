@@ -1,6 +1,7 @@
 //! Making tensors: from host data, filled with a value, ranges, and seeded random samples.
 
 use crate::backend::Storage;
+use crate::backend::cpu::alloc;
 use crate::device::Device;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
@@ -8,6 +9,9 @@ use crate::export::DynArray;
 use crate::random;
 use crate::shape::{Layout, checked_numel};
 use crate::tensor::Tensor;
+
+/// The most elements an arange makes: 2^53, beyond which f64 steps stop being distinct.
+const MAX_ARANGE: f64 = 9_007_199_254_740_992.0;
 
 impl Tensor {
     /// A tensor owning `data`, read in C order as `shape`.
@@ -67,21 +71,33 @@ impl Tensor {
                 ),
             });
         }
-        let count = ((end - start) / step).ceil().max(0.0) as usize;
-        let values: Vec<f64> = (0..count).map(|i| start + i as f64 * step).collect();
+        let count = ((end - start) / step).ceil().max(0.0);
+        // Past 2^53 consecutive values are no longer distinct in f64, let alone storable.
+        if count > MAX_ARANGE {
+            return Err(Error::InvalidArgument {
+                op: "arange",
+                message: format!(
+                    "start {start}, end {end} and step {step} make {count:e} elements, more than \
+                     the {MAX_ARANGE:e} an arange can hold; use a larger step or a shorter range"
+                ),
+            });
+        }
+        let count = count as usize;
+        let mut values = alloc::with_capacity(count)?;
+        values.extend((0..count).map(|i| start + i as f64 * step));
         Tensor::from_samples(&values, &[count], dtype, device)
     }
 
     /// Samples uniform in [0, 1), the same for a given seed on every machine.
     pub fn rand(shape: &[usize], dtype: DType, seed: u64, device: &Device) -> Result<Tensor> {
         let n = random_count("rand", shape, dtype)?;
-        Tensor::from_samples(&random::uniform(n, seed, dtype), shape, dtype, device)
+        Tensor::from_samples(&random::uniform(n, seed, dtype)?, shape, dtype, device)
     }
 
     /// Samples of the standard normal distribution, the same for a given seed on every machine.
     pub fn randn(shape: &[usize], dtype: DType, seed: u64, device: &Device) -> Result<Tensor> {
         let n = random_count("randn", shape, dtype)?;
-        Tensor::from_samples(&random::normal(n, seed), shape, dtype, device)
+        Tensor::from_samples(&random::normal(n, seed)?, shape, dtype, device)
     }
 
     /// A tensor of `values` converted to `dtype`.

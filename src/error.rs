@@ -77,6 +77,12 @@ pub enum Error {
     InvalidFile { path: PathBuf, message: String },
     /// The GPU is missing, refused an operation, ran out of memory or was lost.
     Gpu { message: String },
+    /// A host buffer could not be allocated: the allocator refused `bytes` (`None` when the
+    /// size itself overflows), staging data for or computing on `device`.
+    OutOfMemory {
+        bytes: Option<usize>,
+        device: Device,
+    },
     /// An invariant inside wgrad broke: a bug, to be reported.
     Internal(String),
 }
@@ -150,6 +156,23 @@ impl fmt::Display for Error {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::InvalidFile { path, message } => write!(f, "{}: {message}", path.display()),
             Error::Gpu { message } => write!(f, "GPU: {message}"),
+            Error::OutOfMemory {
+                bytes: Some(bytes),
+                device,
+            } => write!(
+                f,
+                "out of memory: cannot allocate {bytes} bytes ({}) of host memory for a tensor on \
+                 {device}; use smaller tensors",
+                human_bytes(*bytes)
+            ),
+            Error::OutOfMemory {
+                bytes: None,
+                device,
+            } => write!(
+                f,
+                "out of memory: a tensor on {device} would need more bytes than an address \
+                 holds; use smaller tensors"
+            ),
             Error::Internal(message) => {
                 write!(
                     f,
@@ -158,6 +181,18 @@ impl fmt::Display for Error {
             }
         }
     }
+}
+
+/// A byte count in the largest binary unit that keeps it at least 1 (`4.0 TiB`).
+fn human_bytes(bytes: usize) -> String {
+    const UNITS: [&str; 7] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!("{size:.1} {}", UNITS[unit])
 }
 
 impl std::error::Error for Error {

@@ -4,7 +4,9 @@
 //! mantissa holds, so they stay below 1 after rounding; normals come from Box-Muller through
 //! `libm`, whose results do not depend on the platform's math library.
 
+use crate::backend::cpu::alloc;
 use crate::dtype::DType;
+use crate::error::Result;
 
 /// Steele, Lea and Flood's SplitMix64: tiny, fast, and good enough for initialisation and tests.
 struct SplitMix64(u64);
@@ -35,16 +37,18 @@ fn mantissa_bits(dtype: DType) -> u32 {
 }
 
 /// `n` samples uniform in [0, 1), exactly representable in `dtype`.
-pub(crate) fn uniform(n: usize, seed: u64, dtype: DType) -> Vec<f64> {
+pub(crate) fn uniform(n: usize, seed: u64, dtype: DType) -> Result<Vec<f64>> {
     let mut rng = SplitMix64(seed);
     let bits = mantissa_bits(dtype);
-    (0..n).map(|_| rng.next_unit(bits)).collect()
+    let mut out = alloc::with_capacity(n)?;
+    out.extend((0..n).map(|_| rng.next_unit(bits)));
+    Ok(out)
 }
 
 /// `n` samples of the standard normal distribution.
-pub(crate) fn normal(n: usize, seed: u64) -> Vec<f64> {
+pub(crate) fn normal(n: usize, seed: u64) -> Result<Vec<f64>> {
     let mut rng = SplitMix64(seed);
-    let mut out = Vec::with_capacity(n + 1);
+    let mut out = alloc::with_capacity(n.saturating_add(1))?;
     while out.len() < n {
         let u1 = 1.0 - rng.next_unit(53); // in (0, 1]: the logarithm stays finite
         let u2 = rng.next_unit(53);
@@ -54,7 +58,7 @@ pub(crate) fn normal(n: usize, seed: u64) -> Vec<f64> {
         out.push(radius * libm::sin(angle));
     }
     out.truncate(n);
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -63,19 +67,19 @@ mod tests {
 
     #[test]
     fn samples_have_the_right_moments_and_range() {
-        let u = uniform(100_000, 7, DType::F16);
+        let u = uniform(100_000, 7, DType::F16).unwrap();
         assert!(
             u.iter()
                 .all(|&x| (0.0..1.0).contains(&x) && (x * 2048.0).fract() == 0.0)
         );
-        let n = normal(100_000, 7);
+        let n = normal(100_000, 7).unwrap();
         let mean = n.iter().sum::<f64>() / n.len() as f64;
         let var = n.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n.len() as f64;
         assert!(
             mean.abs() < 0.02 && (var - 1.0).abs() < 0.02,
             "mean {mean}, var {var}"
         );
-        assert_eq!(normal(5, 1), normal(5, 1));
-        assert_ne!(normal(5, 1), normal(5, 2));
+        assert_eq!(normal(5, 1).unwrap(), normal(5, 1).unwrap());
+        assert_ne!(normal(5, 1).unwrap(), normal(5, 2).unwrap());
     }
 }

@@ -52,7 +52,7 @@ pub(crate) fn broadcast_shapes(
     let ndim = lhs.len().max(rhs.len());
     let dim =
         |shape: &[usize], i: usize| (i + shape.len()).checked_sub(ndim).map_or(1, |j| shape[j]);
-    (0..ndim)
+    let shape = (0..ndim)
         .map(|i| match (dim(lhs, i), dim(rhs, i)) {
             (a, b) if a == b => Ok(a),
             (1, b) => Ok(b),
@@ -64,7 +64,10 @@ pub(crate) fn broadcast_shapes(
                 hint: "they cannot be broadcast together (trailing dimensions must be equal or 1)",
             }),
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    // Each operand's size fits, but [n, 1] and [1, n] broadcast to n^2 elements.
+    checked_numel(op, &shape)?;
+    Ok(shape)
 }
 
 /// Turns a possibly negative axis (`-1` is the last) into an index below `ndim`.

@@ -195,7 +195,7 @@ fn malformed_files_are_errors_that_say_what_is_wrong() {
         ([good.as_slice(), &[0]].concat(), "more data follows"),
         (
             with_header(&dict("<u2", "(2, 3)"), data),
-            "not one wgrad loads",
+            "unsupported dtype <u2 (an unsigned integer)",
         ),
         (
             with_header(&dict("<f8", "(2, -3)"), data),
@@ -371,5 +371,42 @@ fn item_reads_one_element() {
             .item::<i64>()
             .unwrap(),
         7
+    );
+}
+
+#[test]
+fn npz_names_that_would_escape_the_archive_are_refused_both_ways() {
+    let dir = scratch("npz-names");
+    let x = randn(&[2], 8);
+    let path = dir.join("model.npz");
+    for (name, why) in [
+        ("../outside", "climbs out through '..'"),
+        ("layers/../../outside", "climbs out through '..'"),
+        ("/etc/weights", "is absolute"),
+        ("\\share\\weights", "is absolute"),
+        ("C:weights", "starts with a drive"),
+    ] {
+        let err = npz::save(&path, &[("ok", &x), (name, &x)]).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidArgument { .. }) && err.to_string().contains(why),
+            "{name}: {err}"
+        );
+        assert!(!path.exists(), "nothing was written for {name}");
+    }
+    // Nested relative names are fine, as np.savez allows them.
+    npz::save(&path, &[("layers/0/weight", &x), ("a..b", &x)]).unwrap();
+    assert_eq!(npz::load(&path, &cpu()).unwrap()[0].0, "layers/0/weight");
+
+    // An archive made elsewhere with such an entry is refused when read.
+    let hostile = dir.join("hostile.npz");
+    let mut zip = zip::ZipWriter::new(fs::File::create(&hostile).unwrap());
+    zip.start_file("../../evil.npy", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(&npy::to_bytes(&x).unwrap()).unwrap();
+    zip.finish().unwrap();
+    let err = npz::load(&hostile, &cpu()).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidFile { .. }) && err.to_string().contains("../../evil.npy"),
+        "{err}"
     );
 }

@@ -158,11 +158,7 @@ pub(crate) fn backward(
 /// The gradient a pass starts from at `output`: `gradient`, checked against it, or 1 for a
 /// one-element output. A given gradient keeps its own graph when the pass records, since the
 /// result is then differentiable in it too (gradgradcheck differentiates in it).
-fn seed_gradient(
-    output: &Tensor,
-    gradient: Option<&Tensor>,
-    create_graph: bool,
-) -> Result<Tensor> {
+fn seed_gradient(output: &Tensor, gradient: Option<&Tensor>, create_graph: bool) -> Result<Tensor> {
     match gradient {
         Some(g) if g.shape() != output.shape() || g.dtype() != output.dtype() => {
             Err(Error::Backward {

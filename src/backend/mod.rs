@@ -172,14 +172,14 @@ impl Storage {
 
     /// Storage holding `values` converted to `dtype`, on `device`.
     pub fn from_f64s(values: &[f64], dtype: DType, device: &Device) -> Result<Storage> {
-        Storage::Cpu(CpuStorage::from_f64s(values, dtype))
+        Storage::Cpu(CpuStorage::from_f64s(values, dtype)?)
             .moved_to(&Layout::contiguous(&[values.len()]), device)
     }
 
     /// `n` copies of `value` converted to `dtype`, on `device`.
     pub fn full(n: usize, value: f64, dtype: DType, device: &Device) -> Result<Storage> {
         match device {
-            Device::Cpu => Ok(Storage::Cpu(CpuStorage::full(n, value, dtype))),
+            Device::Cpu => Ok(Storage::Cpu(CpuStorage::full(n, value, dtype)?)),
             Device::Gpu(gpu) => GpuStorage::full(&gpu.0, n, value, dtype).map(Storage::Gpu),
         }
     }
@@ -187,7 +187,7 @@ impl Storage {
     /// Storage owning the array's elements in C order, on `device`.
     pub fn from_dyn_array(array: DynArray, device: &Device) -> Result<Storage> {
         let layout = Layout::contiguous(array.shape());
-        Storage::Cpu(CpuStorage::from_dyn_array(array)).moved_to(&layout, device)
+        Storage::Cpu(CpuStorage::from_dyn_array(array)?).moved_to(&layout, device)
     }
 
     /// The view's elements, in C order, in new storage on `device` (this storage if already there
@@ -209,7 +209,7 @@ impl Storage {
             }
             (Storage::Gpu(s), Device::Cpu) => Ok(Storage::Cpu(CpuStorage::from_dyn_array(
                 s.to_dyn_array(layout)?,
-            ))),
+            )?)),
             (Storage::Gpu(s), Device::Gpu(_)) => s.copy_strided(layout).map(Storage::Gpu),
         }
     }

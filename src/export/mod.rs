@@ -12,6 +12,7 @@ use ndarray::{ArrayBase, ArrayD, Data, Dimension};
 use num_complex::Complex32;
 
 use crate::backend::Backend;
+use crate::backend::cpu::alloc;
 use crate::device::Device;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
@@ -130,6 +131,9 @@ impl Tensor {
         S: Data<Elem = T>,
         D: Dimension,
     {
-        Tensor::from_vec(array.iter().copied().collect(), array.shape(), device)
+        // A broadcast view can be far larger than the memory behind it.
+        let mut values = alloc::with_capacity(array.len())?;
+        values.extend(array.iter().copied());
+        Tensor::from_vec(values, array.shape(), device)
     }
 }

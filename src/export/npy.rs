@@ -64,7 +64,14 @@ pub fn load(path: impl AsRef<Path>, device: &Device) -> Result<Tensor> {
 /// The bytes of a `.npy` file holding `tensor`.
 pub fn to_bytes(tensor: &Tensor) -> Result<Vec<u8>> {
     let descr = descr(tensor)?;
-    let mut bytes = Vec::with_capacity(ALIGN + tensor.numel() * tensor.dtype().size_in_bytes());
+    let data = tensor.numel().checked_mul(tensor.dtype().size_in_bytes());
+    let capacity = data
+        .and_then(|d| d.checked_add(ALIGN))
+        .ok_or(Error::OutOfMemory {
+            bytes: None,
+            device: tensor.device(),
+        })?;
+    let mut bytes = alloc::with_capacity(capacity)?;
     write_descr(&mut bytes, tensor, descr, Path::new("<memory>"))?;
     Ok(bytes)
 }
@@ -115,9 +122,9 @@ pub(crate) fn write_descr(
 
 /// Size in bytes of the `.npy` file for a tensor of `shape` and `dtype` (every descr wgrad writes
 /// has three characters, so any of them gives the header's length).
-pub(crate) fn file_size(shape: &[usize], dtype: DType) -> u64 {
-    let data = shape.iter().product::<usize>() as u64 * dtype.size_in_bytes() as u64;
-    header("|u1", shape).len() as u64 + data
+pub(crate) fn file_size(shape: &[usize], dtype: DType) -> u128 {
+    let data = shape.iter().map(|&d| d as u128).product::<u128>() * dtype.size_in_bytes() as u128;
+    header("|u1", shape).len() as u128 + data
 }
 
 /// Magic, version, header length and the header dict, padded to a multiple of 64 bytes.
@@ -151,9 +158,8 @@ fn header(descr: &str, shape: &[usize]) -> Vec<u8> {
 /// What a header says about the data that follows it.
 #[derive(Debug, PartialEq)]
 struct Header {
-    dtype: DType,
-    /// The file's byte order differs from this machine's.
-    swap: bool,
+    /// numpy's dtype: a descr string such as `<f4`, or a structured dtype's list as written.
+    descr: String,
     fortran_order: bool,
     shape: Vec<usize>,
 }
@@ -206,12 +212,13 @@ pub(crate) fn read(r: &mut impl Read, available: u64, path: &Path) -> Result<Dyn
     };
     let header = parse_header(&text)
         .map_err(|m| invalid(format!("malformed header {:?}: {m}", text.trim_end())))?;
+    let (dtype, swap) = parse_descr(&header.descr).map_err(invalid)?;
 
     let numel = header
         .shape
         .iter()
         .try_fold(1usize, |n, &d| n.checked_mul(d));
-    let data_len = numel.and_then(|n| n.checked_mul(header.dtype.size_in_bytes()));
+    let data_len = numel.and_then(|n| n.checked_mul(dtype.size_in_bytes()));
     let remaining = available.saturating_sub((prefix_len + header_len) as u64);
     let (Some(numel), Some(data_len)) = (numel, data_len) else {
         return Err(invalid(format!(
@@ -221,25 +228,24 @@ pub(crate) fn read(r: &mut impl Read, available: u64, path: &Path) -> Result<Dyn
     };
     if data_len as u64 > remaining {
         return Err(invalid(format!(
-            "shape {:?} of {} needs {data_len} bytes of data but only {remaining} follow the header",
-            header.shape, header.dtype
+            "shape {:?} of {dtype} needs {data_len} bytes of data but only {remaining} follow the header",
+            header.shape
         )));
     }
     let shape = IxDyn(&header.shape).set_f(header.fortran_order);
-    let swap = header.swap;
-    let array = match header.dtype {
-        DType::F32 => DynArray::F32(read_pod::<f32>(r, numel, swap, 4, &shape).map_err(io)?),
-        DType::F64 => DynArray::F64(read_pod::<f64>(r, numel, swap, 8, &shape).map_err(io)?),
-        DType::F16 => DynArray::F16(read_pod::<half::f16>(r, numel, swap, 2, &shape).map_err(io)?),
-        DType::I32 => DynArray::I32(read_pod::<i32>(r, numel, swap, 4, &shape).map_err(io)?),
-        DType::I64 => DynArray::I64(read_pod::<i64>(r, numel, swap, 8, &shape).map_err(io)?),
-        DType::U8 => DynArray::U8(read_pod::<u8>(r, numel, false, 1, &shape).map_err(io)?),
+    let array = match dtype {
+        DType::F32 => DynArray::F32(read_pod::<f32>(r, numel, swap, 4, &shape, &io)?),
+        DType::F64 => DynArray::F64(read_pod::<f64>(r, numel, swap, 8, &shape, &io)?),
+        DType::F16 => DynArray::F16(read_pod::<half::f16>(r, numel, swap, 2, &shape, &io)?),
+        DType::I32 => DynArray::I32(read_pod::<i32>(r, numel, swap, 4, &shape, &io)?),
+        DType::I64 => DynArray::I64(read_pod::<i64>(r, numel, swap, 8, &shape, &io)?),
+        DType::U8 => DynArray::U8(read_pod::<u8>(r, numel, false, 1, &shape, &io)?),
         // Each of the two f32 halves of a complex number is swapped on its own.
-        DType::C64 => DynArray::C64(
-            read_pod::<num_complex::Complex32>(r, numel, swap, 4, &shape).map_err(io)?,
-        ),
+        DType::C64 => DynArray::C64(read_pod::<num_complex::Complex32>(
+            r, numel, swap, 4, &shape, &io,
+        )?),
         DType::Bool => {
-            let bytes = read_pod::<u8>(r, numel, false, 1, &shape).map_err(io)?;
+            let bytes = read_pod::<u8>(r, numel, false, 1, &shape, &io)?;
             if let Some((i, &b)) = bytes.iter().enumerate().find(|&(_, &b)| b > 1) {
                 return Err(invalid(format!(
                     "element {i} of a bool array is the byte {b}; bools are 0 or 1"
@@ -252,8 +258,8 @@ pub(crate) fn read(r: &mut impl Read, available: u64, path: &Path) -> Result<Dyn
     let mut probe = [0u8; 1];
     if r.read(&mut probe).map_err(io)? != 0 {
         return Err(invalid(format!(
-            "more data follows the {data_len} bytes that shape {:?} of {} holds",
-            header.shape, header.dtype
+            "more data follows the {data_len} bytes that shape {:?} of {dtype} holds",
+            header.shape
         )));
     }
     Ok(array)
@@ -267,14 +273,15 @@ fn read_pod<T: Pod>(
     swap: bool,
     unit: usize,
     shape: &ndarray::Shape<IxDyn>,
-) -> std::io::Result<ArrayD<T>> {
-    let mut values: Vec<T> = alloc::zeroed(n);
+    io: &impl Fn(std::io::Error) -> Error,
+) -> Result<ArrayD<T>> {
+    let mut values: Vec<T> = alloc::zeroed(n)?;
     let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut values);
-    r.read_exact(bytes)?;
+    r.read_exact(bytes).map_err(io)?;
     if swap {
         bytes.chunks_exact_mut(unit).for_each(<[u8]>::reverse);
     }
-    ArrayD::from_shape_vec(shape.clone(), values).map_err(std::io::Error::other)
+    ArrayD::from_shape_vec(shape.clone(), values).map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// Parses numpy's header dict: `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`,
@@ -295,7 +302,7 @@ fn parse_header(text: &str) -> std::result::Result<Header, String> {
         p.expect(':')?;
         p.skip_space();
         let duplicate = match key.as_str() {
-            "descr" => descr.replace(p.string()?).is_some(),
+            "descr" => descr.replace(p.descr()?).is_some(),
             "fortran_order" => fortran.replace(p.boolean()?).is_some(),
             "shape" => shape.replace(p.tuple()?).is_some(),
             other => return Err(format!("unexpected key {other:?}")),
@@ -313,17 +320,15 @@ fn parse_header(text: &str) -> std::result::Result<Header, String> {
     if !p.rest.is_empty() {
         return Err("text after the closing brace".into());
     }
-    let descr = descr.ok_or("no 'descr'")?;
-    let (dtype, swap) = parse_descr(&descr)?;
     Ok(Header {
-        dtype,
-        swap,
+        descr: descr.ok_or("no 'descr'")?,
         fortran_order: fortran.ok_or("no 'fortran_order'")?,
         shape: shape.ok_or("no 'shape'")?,
     })
 }
 
-/// The dtype of a descr such as `<f4`, and whether its byte order is foreign to this machine.
+/// The dtype of a descr such as `<f4`, and whether its byte order is foreign to this machine;
+/// a valid numpy dtype that wgrad does not hold is an error that says which kind it is.
 fn parse_descr(descr: &str) -> std::result::Result<(DType, bool), String> {
     let (order, code) = match descr.chars().next() {
         Some(c @ ('<' | '>' | '|' | '=')) => (c, &descr[1..]),
@@ -339,8 +344,22 @@ fn parse_descr(descr: &str) -> std::result::Result<(DType, bool), String> {
         "b1" => DType::Bool,
         "c8" => DType::C64,
         _ => {
+            let kind = match code.chars().next() {
+                _ if descr.starts_with('[') => "a structured dtype",
+                Some('i') => "a signed integer",
+                Some('u') => "an unsigned integer",
+                Some('f') => "a float",
+                Some('c') => "a complex number",
+                Some('M') => "datetime64",
+                Some('m') => "timedelta64",
+                Some('U' | 'S') => "a string",
+                Some('O') => "Python objects",
+                Some('V') => "raw bytes (void)",
+                _ => "not a numpy dtype",
+            };
             return Err(format!(
-                "descr {descr:?} is not one wgrad loads (f2, f4, f8, i4, i8, u1, b1, c8)"
+                "unsupported dtype {descr} ({kind}); wgrad loads f2, f4, f8, i4, i8, u1, b1 \
+                 and c8"
             ));
         }
     };
@@ -393,6 +412,27 @@ impl Parser<'_> {
         Ok(body[..end].to_string())
     }
 
+    /// A descr: a string, or a structured dtype's list, kept as written.
+    fn descr(&mut self) -> std::result::Result<String, String> {
+        if !self.rest.starts_with('[') {
+            return self.string();
+        }
+        let mut depth = 0usize;
+        for (i, c) in self.rest.char_indices() {
+            match c {
+                '[' | '(' => depth += 1,
+                ']' | ')' => depth = depth.checked_sub(1).ok_or("unbalanced brackets")?,
+                _ => {}
+            }
+            if depth == 0 {
+                let list = self.rest[..=i].to_string();
+                self.rest = &self.rest[i + 1..];
+                return Ok(list);
+            }
+        }
+        Err("unterminated list".into())
+    }
+
     fn boolean(&mut self) -> std::result::Result<bool, String> {
         if let Some(rest) = self.rest.strip_prefix("True") {
             self.rest = rest;
@@ -443,17 +483,30 @@ mod tests {
         assert_eq!(
             h,
             Header {
-                dtype: DType::F32,
-                swap: NATIVE != '<',
+                descr: "<f4".into(),
                 fortran_order: false,
                 shape: vec![3, 4]
             }
         );
         let h = parse_header("{\"shape\":(7,),\"fortran_order\":True,\"descr\":\">c8\"}").unwrap();
         assert_eq!(
-            (h.dtype, h.fortran_order, h.shape),
-            (DType::C64, true, vec![7])
+            (parse_descr(&h.descr).unwrap(), h.fortran_order, h.shape),
+            ((DType::C64, NATIVE != '>'), true, vec![7])
         );
+        let structured = "{'descr': [('x', '<f4', (2,)), ('y', '<i8')], 'fortran_order': False, \
+                          'shape': (3,)}";
+        let h = parse_header(structured).unwrap();
+        assert_eq!(h.descr, "[('x', '<f4', (2,)), ('y', '<i8')]");
+        for (descr, kind) in [
+            ("<u2", "unsupported dtype <u2 (an unsigned integer)"),
+            ("<M8[ns]", "unsupported dtype <M8[ns] (datetime64)"),
+            ("<U5", "(a string)"),
+            ("|O", "(Python objects)"),
+            (h.descr.as_str(), "(a structured dtype)"),
+        ] {
+            let message = parse_descr(descr).unwrap_err();
+            assert!(message.contains(kind), "{message}");
+        }
         assert_eq!(
             parse_header("{'descr': '|b1', 'fortran_order': False, 'shape': ()}")
                 .unwrap()
@@ -462,7 +515,8 @@ mod tests {
         );
         for bad in [
             "{'descr': '<f4', 'fortran_order': False}",
-            "{'descr': '<u2', 'fortran_order': False, 'shape': (1,)}",
+            "{'descr': [('x', '<f4'), 'fortran_order': False, 'shape': (1,)}",
+            "{'descr': [('x', '<f4'))], 'fortran_order': False, 'shape': (1,)}",
             "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}",
             "{'descr': '<f4', 'fortran_order': 0, 'shape': (1,)}",
             "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}",
@@ -481,8 +535,8 @@ mod tests {
             assert_eq!(h.len() % ALIGN, 0);
             assert_eq!(*h.last().unwrap(), b'\n');
             assert_eq!(
-                h.len() as u64,
-                file_size(shape, DType::U8) - shape.iter().product::<usize>() as u64
+                h.len() as u128,
+                file_size(shape, DType::U8) - shape.iter().product::<usize>() as u128
             );
         }
     }

@@ -36,6 +36,15 @@ pub fn save(path: impl AsRef<Path>, tensors: &[(&str, &Tensor)]) -> Result<()> {
                 ),
             });
         }
+        if let Some(why) = unsafe_member(name) {
+            return Err(Error::InvalidArgument {
+                op: "npz::save",
+                message: format!(
+                    "array name {name:?} {why}: a tool that extracts the archive would write \
+                     outside its folder; use a relative name without '..'"
+                ),
+            });
+        }
         entries.push((name, tensor, npy::descr(tensor)?));
     }
     let zip_error = |e: zip::result::ZipError| Error::Io {
@@ -45,7 +54,7 @@ pub fn save(path: impl AsRef<Path>, tensors: &[(&str, &Tensor)]) -> Result<()> {
     write_atomically(path, |w| {
         let mut zip = ZipWriter::new(w);
         for (name, tensor, descr) in entries {
-            let large = npy::file_size(tensor.shape(), tensor.dtype()) >= u32::MAX as u64;
+            let large = npy::file_size(tensor.shape(), tensor.dtype()) >= u32::MAX as u128;
             let options = SimpleFileOptions::default()
                 .compression_method(CompressionMethod::Stored)
                 .large_file(large);
@@ -78,6 +87,12 @@ pub fn load(path: impl AsRef<Path>, device: &Device) -> Result<Vec<(String, Tens
             .name()
             .map_err(|e| invalid(format!("entry {index}: {e}")))?
             .to_string();
+        if let Some(why) = unsafe_member(&name) {
+            return Err(invalid(format!(
+                "entry {name:?} {why}, which extracting the archive would write outside its \
+                 folder"
+            )));
+        }
         let entry_path = PathBuf::from(format!("{}/{name}", path.display()));
         let available = match entry.compression() {
             CompressionMethod::Stored => entry.size(),
@@ -95,4 +110,19 @@ pub fn load(path: impl AsRef<Path>, device: &Device) -> Result<Vec<(String, Tens
         arrays.push((key, Tensor::from_dyn_array(array, device)?));
     }
     Ok(arrays)
+}
+
+/// Why a member name could escape the folder an archive is extracted into (absolute, with a
+/// drive, or climbing out through `..`), or `None` when it is safe.
+fn unsafe_member(name: &str) -> Option<&'static str> {
+    let mut segments = name.split(['/', '\\']);
+    if name.starts_with(['/', '\\']) {
+        Some("is absolute")
+    } else if name.as_bytes().get(1) == Some(&b':') {
+        Some("starts with a drive")
+    } else if segments.any(|segment| segment == "..") {
+        Some("climbs out through '..'")
+    } else {
+        None
+    }
 }

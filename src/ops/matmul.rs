@@ -3,6 +3,7 @@
 use crate::autograd::{grad_if, record};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::shape::checked_numel;
 use crate::tensor::Tensor;
 
 impl Tensor {
@@ -46,6 +47,8 @@ impl Tensor {
         } else {
             vec![batch, m, n]
         };
+        // [m, 0] @ [0, n] holds no elements but makes m * n of them.
+        checked_numel("matmul", &out_shape)?;
         let out = Tensor::from_kernel(
             self.storage().matmul(&lhs3, rhs.storage(), &rhs3),
             &out_shape,

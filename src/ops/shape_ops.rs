@@ -157,7 +157,14 @@ impl Tensor {
         }
         let lengths: Vec<usize> = tensors.iter().map(|t| t.shape()[axis]).collect();
         let mut shape = first.shape().to_vec();
-        shape[axis] = lengths.iter().sum();
+        shape[axis] = lengths
+            .iter()
+            .try_fold(0usize, |sum, &len| sum.checked_add(len))
+            .ok_or_else(|| Error::InvalidShape {
+                op: "cat",
+                message: format!("the lengths {lengths:?} along axis {axis} overflow"),
+            })?;
+        checked_numel("cat", &shape)?;
         let parts: Vec<(&Storage, &Layout)> =
             tensors.iter().map(|t| (t.storage(), t.layout())).collect();
         let out = Tensor::from_kernel(Storage::cat(&parts, axis, &shape), &shape)?;

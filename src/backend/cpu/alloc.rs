@@ -1,25 +1,45 @@
-//! Allocating large host buffers the way numpy does.
+//! Allocating host buffers: fallibly (a size no allocator can serve is an error, never an
+//! abort), and large ones the way numpy does.
 //!
 //! A fresh 64 MiB buffer costs more to touch the first time (16,384 page faults of 4 KiB) than to
 //! fill. On Linux with transparent huge pages in `madvise` mode, numpy marks large allocations
 //! with `MADV_HUGEPAGE`, and so do we: the kernel then backs them with 2 MiB pages.
 
+use crate::device::Device;
+use crate::error::{Error, Result};
+
 /// Buffers from this size on are worth huge pages (numpy's threshold too).
 const HUGE_PAGE_THRESHOLD: usize = 4 << 20;
 
+/// The error for `n` elements of `T` that could not be allocated.
+fn out_of_memory<T>(n: usize) -> Error {
+    Error::OutOfMemory {
+        bytes: n.checked_mul(std::mem::size_of::<T>()),
+        device: Device::Cpu,
+    }
+}
+
 /// An empty `Vec` with room for `n` elements, its untouched memory marked for huge pages.
-pub(crate) fn with_capacity<T>(n: usize) -> Vec<T> {
-    let v = Vec::with_capacity(n);
+pub(crate) fn with_capacity<T>(n: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| out_of_memory::<T>(n))?;
     advise_huge_pages(&v);
-    v
+    Ok(v)
+}
+
+/// `n` copies of `value`.
+pub(crate) fn filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>> {
+    let mut v = with_capacity(n)?;
+    v.resize(n, value);
+    Ok(v)
 }
 
 /// `n` zeroed elements in fresh memory (not yet touched: the kernel provides zero pages),
 /// marked for huge pages.
-pub(crate) fn zeroed<T: bytemuck::Zeroable>(n: usize) -> Vec<T> {
-    let v = bytemuck::zeroed_vec(n);
+pub(crate) fn zeroed<T: bytemuck::Zeroable>(n: usize) -> Result<Vec<T>> {
+    let v = bytemuck::allocation::try_zeroed_vec(n).map_err(|()| out_of_memory::<T>(n))?;
     advise_huge_pages(&v);
-    v
+    Ok(v)
 }
 
 #[cfg(target_os = "linux")]

@@ -9,14 +9,18 @@ use super::scalar::{Arith, Ordered, Scalar};
 use super::strided::{copy_into, for_each_run, map1, map2};
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
 use crate::error::{Error, Result};
-use crate::shape::{Layout, contiguous_strides, numel};
+use crate::shape::{Layout, checked_numel, contiguous_strides, numel};
 
 /// sqrt(2 / pi), the constant of GELU's tanh approximation.
 const GELU_C: f64 = 0.797_884_560_802_865_4;
 const GELU_A: f64 = 0.044_715;
 
 /// A real floating-point unary op over a view.
-pub(super) fn float_unary<T: Float + Scalar>(v: &[T], layout: &Layout, op: UnaryOp) -> Vec<T> {
+pub(super) fn float_unary<T: Float + Scalar>(
+    v: &[T],
+    layout: &Layout,
+    op: UnaryOp,
+) -> Result<Vec<T>> {
     let (zero, one, half) = (T::zero(), T::one(), T::from_f64(0.5));
     let (c, a) = (T::from_f64(GELU_C), T::from_f64(GELU_A));
     match op {
@@ -76,19 +80,19 @@ pub(super) fn arith<T: Arith>(
 ) -> Result<Vec<T>> {
     if op == BinaryOp::Div
         && T::DTYPE.is_integral()
-        && map1(b, lb, |x| x == T::ZERO).contains(&true)
+        && map1(b, lb, |x| x == T::ZERO)?.contains(&true)
     {
         return Err(Error::InvalidArgument {
             op: "div",
             message: format!("integer division by zero in a {} tensor", T::DTYPE),
         });
     }
-    Ok(match op {
+    match op {
         BinaryOp::Add => map2(a, la, b, lb, T::add),
         BinaryOp::Sub => map2(a, la, b, lb, T::sub),
         BinaryOp::Mul => map2(a, la, b, lb, T::mul),
         BinaryOp::Div => map2(a, la, b, lb, T::div),
-    })
+    }
 }
 
 /// Elementwise comparison of two views of one shape.
@@ -98,7 +102,7 @@ pub(super) fn compare<T: Scalar + PartialOrd>(
     la: &Layout,
     b: &[T],
     lb: &Layout,
-) -> Vec<bool> {
+) -> Result<Vec<bool>> {
     match op {
         CmpOp::Eq => map2(a, la, b, lb, |x, y| x == y),
         CmpOp::Lt => map2(a, la, b, lb, |x, y| x < y),
@@ -115,12 +119,12 @@ pub(super) fn reduce<T: Copy, A: Copy>(
     init: A,
     step: impl Fn(A, T) -> A,
     fold_run: impl Fn(A, &[T]) -> A,
-) -> Vec<A> {
+) -> Result<Vec<A>> {
     let mut out_shape = layout.shape.clone();
     axes.iter().for_each(|&a| out_shape[a] = 1);
     let mut out_strides = contiguous_strides(&out_shape);
     axes.iter().for_each(|&a| out_strides[a] = 0);
-    let mut out = vec![init; numel(&out_shape)];
+    let mut out = alloc::filled(numel(&out_shape), init)?;
     let strides = [layout.strides.as_slice(), out_strides.as_slice()];
     for_each_run(
         &layout.shape,
@@ -134,7 +138,7 @@ pub(super) fn reduce<T: Copy, A: Copy>(
             }
         },
     );
-    out
+    Ok(out)
 }
 
 /// Sum of a contiguous run, added to `acc`. Pairwise, like numpy: halves are summed separately
@@ -162,11 +166,11 @@ pub(super) fn sum_run<T: Arith>(acc: T, xs: &[T]) -> T {
 }
 
 /// Index of the first maximum along `axis` (NaN counts as the maximum), for each kept position.
-pub(super) fn argmax<T: Ordered>(src: &[T], layout: &Layout, axis: usize) -> Vec<i64> {
+pub(super) fn argmax<T: Ordered>(src: &[T], layout: &Layout, axis: usize) -> Result<Vec<i64>> {
     let (len, step) = (layout.shape[axis], layout.strides[axis]);
     let mut kept = layout.clone();
     kept.shape[axis] = 1;
-    let mut out = Vec::with_capacity(kept.numel());
+    let mut out = alloc::with_capacity(kept.numel())?;
     for_each_run(
         &kept.shape,
         [&kept.strides],
@@ -185,7 +189,7 @@ pub(super) fn argmax<T: Ordered>(src: &[T], layout: &Layout, axis: usize) -> Vec
             }));
         },
     );
-    out
+    Ok(out)
 }
 
 /// A `[m, n]` matrix view at `offset`, or `None` when its strides alias (a broadcast matrix).
@@ -207,9 +211,8 @@ pub(super) fn matmul<T: LinalgScalar + Scalar>(
     lb: &Layout,
 ) -> Result<Vec<T>> {
     let (batch, m, k, n) = (la.shape[0], la.shape[1], la.shape[2], lb.shape[2]);
-    let mut out = alloc::with_capacity(batch * m * n);
-    out.resize(batch * m * n, T::zero());
-    if out.is_empty() {
+    let mut out = alloc::filled(checked_numel("matmul", &[batch, m, n])?, T::zero())?;
+    if out.is_empty() || k == 0 {
         return Ok(out);
     }
     let gemm_layout = |l: &Layout| (l.strides[1], l.strides[2]);
@@ -231,7 +234,7 @@ pub(super) fn matmul<T: LinalgScalar + Scalar>(
 }
 
 /// Converts a view elementwise from `S` to `D`, like a C cast (integers never pass through f64).
-pub(super) fn cast<S: Scalar, D: Scalar>(v: &[S], layout: &Layout) -> Vec<D> {
+pub(super) fn cast<S: Scalar, D: Scalar>(v: &[S], layout: &Layout) -> Result<Vec<D>> {
     if S::DTYPE.is_integral() && D::DTYPE.is_integral() {
         map1(v, layout, |x| D::from_i64(x.to_i64()))
     } else {
@@ -244,15 +247,14 @@ pub(super) fn cat<T: Scalar>(
     parts: &[(&[T], &Layout)],
     axis: usize,
     out_shape: &[usize],
-) -> Vec<T> {
+) -> Result<Vec<T>> {
     let whole = Layout::contiguous(out_shape);
-    let mut out = alloc::with_capacity(whole.numel());
-    out.resize(whole.numel(), T::from_f64(0.0));
+    let mut out = alloc::filled(whole.numel(), T::from_f64(0.0))?;
     let mut start = 0;
     for &(src, layout) in parts {
         let len = layout.shape[axis];
         copy_into(&mut out, &whole.narrow(axis, start, len), src, layout);
         start += len;
     }
-    out
+    Ok(out)
 }

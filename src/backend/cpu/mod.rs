@@ -116,42 +116,41 @@ fn unsupported(op: &'static str, dtype: DType, hint: &'static str) -> Error {
 const TO_FLOAT: &str = "convert it first with .to_dtype(DType::F32)";
 
 /// The elements of an owned array in C order, without a copy when they already are.
-fn into_c_order_vec<T: Clone>(array: ArrayD<T>) -> Vec<T> {
+fn into_c_order_vec<T: Clone>(array: ArrayD<T>) -> Result<Vec<T>> {
     if !array.is_standard_layout() {
-        return array.iter().cloned().collect();
+        let mut values = alloc::with_capacity(array.len())?;
+        values.extend(array.iter().cloned());
+        return Ok(values);
     }
     let len = array.len();
     let (mut values, offset) = array.into_raw_vec_and_offset();
     values.drain(..offset.unwrap_or(0));
     values.truncate(len);
-    values
+    Ok(values)
 }
 
 impl CpuStorage {
-    pub fn from_f64s(values: &[f64], dtype: DType) -> CpuStorage {
-        with_dtype!(dtype, T => T::wrap(values.iter().map(|&v| T::from_f64(v)).collect()))
+    pub fn from_f64s(values: &[f64], dtype: DType) -> Result<CpuStorage> {
+        let all = Layout::contiguous(&[values.len()]);
+        with_dtype!(dtype, T => Ok(T::wrap(strided::map1(values, &all, T::from_f64)?)))
     }
 
-    pub fn full(n: usize, value: f64, dtype: DType) -> CpuStorage {
-        with_dtype!(dtype, T => {
-            let mut values = alloc::with_capacity(n);
-            values.resize(n, T::from_f64(value));
-            T::wrap(values)
+    pub fn full(n: usize, value: f64, dtype: DType) -> Result<CpuStorage> {
+        with_dtype!(dtype, T => Ok(T::wrap(alloc::filled(n, T::from_f64(value))?)))
+    }
+
+    pub fn from_dyn_array(array: DynArray) -> Result<CpuStorage> {
+        Ok(match array {
+            DynArray::F32(a) => CpuStorage::F32(into_c_order_vec(a)?),
+            DynArray::F64(a) => CpuStorage::F64(into_c_order_vec(a)?),
+            DynArray::F16(a) => CpuStorage::F16(into_c_order_vec(a)?),
+            DynArray::BF16(a) => CpuStorage::BF16(into_c_order_vec(a)?),
+            DynArray::I32(a) => CpuStorage::I32(into_c_order_vec(a)?),
+            DynArray::I64(a) => CpuStorage::I64(into_c_order_vec(a)?),
+            DynArray::U8(a) => CpuStorage::U8(into_c_order_vec(a)?),
+            DynArray::Bool(a) => CpuStorage::Bool(into_c_order_vec(a)?),
+            DynArray::C64(a) => CpuStorage::C64(into_c_order_vec(a)?),
         })
-    }
-
-    pub fn from_dyn_array(array: DynArray) -> CpuStorage {
-        match array {
-            DynArray::F32(a) => CpuStorage::F32(into_c_order_vec(a)),
-            DynArray::F64(a) => CpuStorage::F64(into_c_order_vec(a)),
-            DynArray::F16(a) => CpuStorage::F16(into_c_order_vec(a)),
-            DynArray::BF16(a) => CpuStorage::BF16(into_c_order_vec(a)),
-            DynArray::I32(a) => CpuStorage::I32(into_c_order_vec(a)),
-            DynArray::I64(a) => CpuStorage::I64(into_c_order_vec(a)),
-            DynArray::U8(a) => CpuStorage::U8(into_c_order_vec(a)),
-            DynArray::Bool(a) => CpuStorage::Bool(into_c_order_vec(a)),
-            DynArray::C64(a) => CpuStorage::C64(into_c_order_vec(a)),
-        }
     }
 
     /// The whole (contiguous) buffer converted to `dtype`.
@@ -179,23 +178,31 @@ impl Backend for CpuStorage {
     fn unary(&self, op: UnaryOp, layout: &Layout) -> Result<Self> {
         use UnaryOp::{Abs, Neg};
         match self {
-            CpuStorage::F32(v) => Ok(CpuStorage::F32(kernels::float_unary(v, layout, op))),
-            CpuStorage::F64(v) => Ok(CpuStorage::F64(kernels::float_unary(v, layout, op))),
+            CpuStorage::F32(v) => Ok(CpuStorage::F32(kernels::float_unary(v, layout, op)?)),
+            CpuStorage::F64(v) => Ok(CpuStorage::F64(kernels::float_unary(v, layout, op)?)),
             CpuStorage::F16(_) | CpuStorage::BF16(_) => self.via_f32(layout, |s, l| s.unary(op, l)),
-            CpuStorage::I32(v) if op == Neg => {
-                Ok(CpuStorage::I32(strided::map1(v, layout, i32::wrapping_neg)))
-            }
-            CpuStorage::I64(v) if op == Neg => {
-                Ok(CpuStorage::I64(strided::map1(v, layout, i64::wrapping_neg)))
-            }
-            CpuStorage::I32(v) if op == Abs => {
-                Ok(CpuStorage::I32(strided::map1(v, layout, i32::wrapping_abs)))
-            }
-            CpuStorage::I64(v) if op == Abs => {
-                Ok(CpuStorage::I64(strided::map1(v, layout, i64::wrapping_abs)))
-            }
+            CpuStorage::I32(v) if op == Neg => Ok(CpuStorage::I32(strided::map1(
+                v,
+                layout,
+                i32::wrapping_neg,
+            )?)),
+            CpuStorage::I64(v) if op == Neg => Ok(CpuStorage::I64(strided::map1(
+                v,
+                layout,
+                i64::wrapping_neg,
+            )?)),
+            CpuStorage::I32(v) if op == Abs => Ok(CpuStorage::I32(strided::map1(
+                v,
+                layout,
+                i32::wrapping_abs,
+            )?)),
+            CpuStorage::I64(v) if op == Abs => Ok(CpuStorage::I64(strided::map1(
+                v,
+                layout,
+                i64::wrapping_abs,
+            )?)),
             CpuStorage::C64(v) if op == Neg => {
-                Ok(CpuStorage::C64(strided::map1(v, layout, |x| -x)))
+                Ok(CpuStorage::C64(strided::map1(v, layout, |x| -x)?))
             }
             _ => Err(unsupported(op.name(), self.dtype(), TO_FLOAT)),
         }
@@ -223,10 +230,10 @@ impl Backend for CpuStorage {
     fn compare(&self, op: CmpOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         match (self, rhs) {
             (CpuStorage::C64(a), CpuStorage::C64(b)) if op == CmpOp::Eq => Ok(CpuStorage::Bool(
-                strided::map2(a, layout, b, rhs_layout, |x, y| x == y),
+                strided::map2(a, layout, b, rhs_layout, |x, y| x == y)?,
             )),
             _ => match_pair!((self, rhs), [F32, F64, F16, BF16, I32, I64, U8, Bool], (a, b) =>
-                Ok(CpuStorage::Bool(kernels::compare(op, a, layout, b, rhs_layout))),
+                Ok(CpuStorage::Bool(kernels::compare(op, a, layout, b, rhs_layout)?)),
                 _ => Err(unsupported(op.name(), self.dtype(), "complex numbers have no order"))),
         }
     }
@@ -246,7 +253,7 @@ impl Backend for CpuStorage {
         };
         match_pair!((on_true, on_false), [F32, F64, F16, BF16, I32, I64, U8, Bool, C64], (t, f) =>
             Ok(Scalar::wrap(strided::map3((cond, layout), (t, true_layout), (f, false_layout),
-                |c, x, y| if c { x } else { y }))),
+                |c, x, y| if c { x } else { y })?)),
             _ => Err(Error::Internal("where: branches of different dtypes".into())))
     }
 
@@ -256,29 +263,31 @@ impl Backend for CpuStorage {
                 CpuStorage::F16(_) | CpuStorage::BF16(_) => {
                     self.via_f32(layout, |s, l| s.reduce(op, l, axes))
                 }
-                CpuStorage::F32(v) => Ok(CpuStorage::F32(arith_sum(v, layout, axes))),
-                CpuStorage::F64(v) => Ok(CpuStorage::F64(arith_sum(v, layout, axes))),
-                CpuStorage::C64(v) => Ok(CpuStorage::C64(arith_sum(v, layout, axes))),
-                CpuStorage::I32(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes))),
-                CpuStorage::I64(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes))),
-                CpuStorage::U8(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes))),
-                CpuStorage::Bool(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes))),
+                CpuStorage::F32(v) => Ok(CpuStorage::F32(arith_sum(v, layout, axes)?)),
+                CpuStorage::F64(v) => Ok(CpuStorage::F64(arith_sum(v, layout, axes)?)),
+                CpuStorage::C64(v) => Ok(CpuStorage::C64(arith_sum(v, layout, axes)?)),
+                CpuStorage::I32(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
+                CpuStorage::I64(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
+                CpuStorage::U8(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
+                CpuStorage::Bool(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
             },
             ReduceOp::Max => match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, Bool], v =>
-                Ok(Scalar::wrap(max_reduce(v, layout, axes))),
+                Ok(Scalar::wrap(max_reduce(v, layout, axes)?)),
                 _ => Err(unsupported("max", self.dtype(), "complex numbers have no order"))),
         }
     }
 
     fn argmax(&self, layout: &Layout, axis: usize) -> Result<Self> {
         match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, Bool], v =>
-            Ok(CpuStorage::I64(kernels::argmax(v, layout, axis))),
+            Ok(CpuStorage::I64(kernels::argmax(v, layout, axis)?)),
             _ => Err(unsupported("argmax", self.dtype(), "complex numbers have no order")))
     }
 
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         // GEMM reads transposed views in place but not broadcast (stride-0) matrices: copy those.
-        let aliased = |l: &Layout| (1..3).any(|d| l.shape[d] > 1 && l.strides[d] == 0);
+        // An empty matrix has stride-0 axes of its own and nothing to copy.
+        let aliased =
+            |l: &Layout| l.numel() > 0 && (1..3).any(|d| l.shape[d] > 1 && l.strides[d] == 0);
         if aliased(layout) || aliased(rhs_layout) {
             let (lc, rc) = (
                 Layout::contiguous(&layout.shape),
@@ -306,12 +315,12 @@ impl Backend for CpuStorage {
             return self.copy_strided(layout);
         }
         Ok(
-            match_storage!(self, all, v => with_dtype!(dtype, D => D::wrap(kernels::cast::<_, D>(v, layout)))),
+            match_storage!(self, all, v => with_dtype!(dtype, D => D::wrap(kernels::cast::<_, D>(v, layout)?))),
         )
     }
 
     fn copy_strided(&self, layout: &Layout) -> Result<Self> {
-        Ok(match_storage!(self, all, v => Scalar::wrap(strided::map1(v, layout, |x| x))))
+        Ok(match_storage!(self, all, v => Scalar::wrap(strided::map1(v, layout, |x| x)?)))
     }
 
     fn cat(parts: &[(&Self, &Layout)], axis: usize, out_shape: &[usize]) -> Result<Self> {
@@ -320,13 +329,13 @@ impl Backend for CpuStorage {
         };
         match_storage!(first, all, v => {
             let typed = typed_parts(v, parts)?;
-            Ok(Scalar::wrap(kernels::cat(&typed, axis, out_shape)))
+            Ok(Scalar::wrap(kernels::cat(&typed, axis, out_shape)?))
         })
     }
 
     fn to_dyn_array(&self, layout: &Layout) -> Result<DynArray> {
         match_storage!(self, all, v => {
-            let values = strided::map1(v, layout, |x| x);
+            let values = strided::map1(v, layout, |x| x)?;
             ArrayD::from_shape_vec(IxDyn(&layout.shape), values)
                 .map(Element::into_dyn_array)
                 .map_err(|e| Error::Internal(e.to_string()))
@@ -334,18 +343,22 @@ impl Backend for CpuStorage {
     }
 
     fn with_c_order_bytes<R>(&self, layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        Ok(match_storage!(self, all, v => view_bytes(v, layout, f)))
+        match_storage!(self, all, v => view_bytes(v, layout, f))
     }
 }
 
 /// Calls `f` with the view's bytes, borrowed when the view is one contiguous run.
-fn view_bytes<T: bytemuck::NoUninit, R>(v: &[T], layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> R {
+fn view_bytes<T: bytemuck::NoUninit, R>(
+    v: &[T],
+    layout: &Layout,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Result<R> {
     if layout.is_contiguous() {
-        f(bytemuck::cast_slice(
+        Ok(f(bytemuck::cast_slice(
             &v[layout.offset..layout.offset + layout.numel()],
-        ))
+        )))
     } else {
-        f(bytemuck::cast_slice(&strided::map1(v, layout, |x| x)))
+        Ok(f(bytemuck::cast_slice(&strided::map1(v, layout, |x| x)?)))
     }
 }
 
@@ -354,19 +367,19 @@ fn element_dtype<T: Element>(_: &[T]) -> DType {
     T::DTYPE
 }
 
-fn arith_sum<T: Arith>(v: &[T], layout: &Layout, axes: &[usize]) -> Vec<T> {
+fn arith_sum<T: Arith>(v: &[T], layout: &Layout, axes: &[usize]) -> Result<Vec<T>> {
     kernels::reduce(v, layout, axes, T::ZERO, T::add, kernels::sum_run)
 }
 
 /// Sums of integers and bools, in i64 as PyTorch does.
-fn integer_sum<T: Scalar>(v: &[T], layout: &Layout, axes: &[usize]) -> Vec<i64> {
+fn integer_sum<T: Scalar>(v: &[T], layout: &Layout, axes: &[usize]) -> Result<Vec<i64>> {
     let step = |acc: i64, x: T| acc.wrapping_add(x.to_i64());
     kernels::reduce(v, layout, axes, 0, step, |acc, run| {
         run.iter().fold(acc, |a, &x| step(a, x))
     })
 }
 
-fn max_reduce<T: Ordered>(v: &[T], layout: &Layout, axes: &[usize]) -> Vec<T> {
+fn max_reduce<T: Ordered>(v: &[T], layout: &Layout, axes: &[usize]) -> Result<Vec<T>> {
     kernels::reduce(v, layout, axes, T::LOWEST, T::max_nan, |acc, run| {
         run.iter().fold(acc, |a, &x| a.max_nan(x))
     })

@@ -6,6 +6,7 @@
 //! the common cases.
 
 use super::alloc;
+use crate::error::Result;
 use crate::shape::Layout;
 
 /// Calls `f(starts, len, strides)` for each innermost run of `shape`, in C order. `starts[k]` is
@@ -61,8 +62,8 @@ pub(crate) fn for_each_run<const N: usize>(
 }
 
 /// The view's elements mapped through `f`, in C order.
-pub(crate) fn map1<T: Copy, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U) -> Vec<U> {
-    let mut out = alloc::with_capacity(layout.numel());
+pub(crate) fn map1<T: Copy, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U) -> Result<Vec<U>> {
+    let mut out = alloc::with_capacity(layout.numel())?;
     for_each_run(
         &layout.shape,
         [&layout.strides],
@@ -75,7 +76,7 @@ pub(crate) fn map1<T: Copy, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U) -
             }
         },
     );
-    out
+    Ok(out)
 }
 
 /// Two views of one shape combined elementwise through `f`, in C order.
@@ -85,8 +86,8 @@ pub(crate) fn map2<A: Copy, B: Copy, U>(
     b: &[B],
     lb: &Layout,
     f: impl Fn(A, B) -> U,
-) -> Vec<U> {
-    let mut out = alloc::with_capacity(la.numel());
+) -> Result<Vec<U>> {
+    let mut out = alloc::with_capacity(la.numel())?;
     let strides = [la.strides.as_slice(), lb.strides.as_slice()];
     for_each_run(
         &la.shape,
@@ -104,7 +105,7 @@ pub(crate) fn map2<A: Copy, B: Copy, U>(
             [sa, sb] => out.extend((0..len).map(|k| f(a[i + k * sa], b[j + k * sb]))),
         },
     );
-    out
+    Ok(out)
 }
 
 /// Three views of one shape combined elementwise through `f`, in C order.
@@ -113,8 +114,8 @@ pub(crate) fn map3<A: Copy, B: Copy, C: Copy, U>(
     (b, lb): (&[B], &Layout),
     (c, lc): (&[C], &Layout),
     f: impl Fn(A, B, C) -> U,
-) -> Vec<U> {
-    let mut out = alloc::with_capacity(la.numel());
+) -> Result<Vec<U>> {
+    let mut out = alloc::with_capacity(la.numel())?;
     let strides = [
         la.strides.as_slice(),
         lb.strides.as_slice(),
@@ -129,7 +130,7 @@ pub(crate) fn map3<A: Copy, B: Copy, C: Copy, U>(
             out.extend((0..len).map(|n| f(a[i + n * sa], b[j + n * sb], c[k + n * sc])));
         },
     );
-    out
+    Ok(out)
 }
 
 /// Copies the view `src` into the view `dst` of a mutable buffer; both have one shape.
@@ -155,7 +156,7 @@ mod tests {
         // A [2, 3] C-order matrix viewed transposed as [3, 2].
         let data: Vec<i32> = (0..6).collect();
         let t = Layout::contiguous(&[2, 3]).permute(&[1, 0]);
-        assert_eq!(map1(&data, &t, |x| x), vec![0, 3, 1, 4, 2, 5]);
+        assert_eq!(map1(&data, &t, |x| x).unwrap(), vec![0, 3, 1, 4, 2, 5]);
         // Contiguous dims merge into one run.
         let mut runs = 0;
         for_each_run(&[4, 5, 6], [&[30, 6, 1]], [0], |_, len, _| {
@@ -172,6 +173,6 @@ mod tests {
             &row,
             |a, b| a + b,
         );
-        assert_eq!(sum, vec![10, 21, 32, 13, 24, 35]);
+        assert_eq!(sum.unwrap(), vec![10, 21, 32, 13, 24, 35]);
     }
 }

@@ -44,6 +44,18 @@ pub(crate) fn gpu_size(dtype: DType) -> usize {
     }
 }
 
+/// Bytes of a GPU buffer of `len` elements of `dtype`; an error when they overflow.
+pub(crate) fn byte_size(len: usize, dtype: DType) -> Result<u64> {
+    len.checked_mul(gpu_size(dtype))
+        .map(|bytes| bytes as u64)
+        .ok_or_else(|| Error::Gpu {
+            message: format!(
+                "{len} elements of {dtype} need more bytes than an address holds; use smaller \
+                 tensors"
+            ),
+        })
+}
+
 fn unsupported(op: &'static str, dtype: DType) -> Error {
     Error::UnsupportedDType {
         op,

@@ -14,7 +14,9 @@ use ndarray::{ArrayD, IxDyn};
 
 use self::context::{Binding, GpuContext};
 use self::fusion::Operand;
-use self::kernels::{Elementwise, Expr, Reduction, SCALARS_AT, gpu_size, has_vec4, wgsl_type};
+use self::kernels::{
+    Elementwise, Expr, Reduction, SCALARS_AT, byte_size, gpu_size, has_vec4, wgsl_type,
+};
 use super::cpu::alloc;
 use super::{Backend, BinaryOp, CmpOp, CpuStorage, ReduceOp, UnaryOp};
 use crate::dtype::DType;
@@ -84,7 +86,7 @@ impl GpuStorage {
     /// Fresh storage for `len` elements of `dtype` (contents undefined until a kernel writes).
     fn alloc(ctx: &Arc<GpuContext>, len: usize, dtype: DType) -> Result<GpuStorage> {
         wgsl_type(dtype)?;
-        let buffer = ctx.acquire((len * gpu_size(dtype)) as u64)?;
+        let buffer = ctx.acquire(byte_size(len, dtype)?)?;
         Ok(GpuStorage::new(ctx, buffer, len, dtype))
     }
 
@@ -113,19 +115,19 @@ impl GpuStorage {
     pub fn full(ctx: &Arc<GpuContext>, n: usize, value: f64, dtype: DType) -> Result<GpuStorage> {
         if value == 0.0 {
             wgsl_type(dtype)?;
-            let buffer = ctx.zeros((n * gpu_size(dtype)) as u64)?;
+            let buffer = ctx.zeros(byte_size(n, dtype)?)?;
             return Ok(GpuStorage::new(ctx, buffer, n, dtype));
         }
         GpuStorage::upload(
             ctx,
-            &CpuStorage::full(n, value, dtype),
+            &CpuStorage::full(n, value, dtype)?,
             &Layout::contiguous(&[n]),
         )
     }
 
     /// The first `n` elements read back into a host vector.
     fn read<T: Pod>(&self, n: usize) -> Result<Vec<T>> {
-        let mut values: Vec<T> = alloc::zeroed(n);
+        let mut values: Vec<T> = alloc::zeroed(n)?;
         self.context()
             .read(self.buffer(), bytemuck::cast_slice_mut(&mut values))?;
         Ok(values)
@@ -572,7 +574,7 @@ impl Backend for GpuStorage {
     }
 
     fn with_c_order_bytes<R>(&self, layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        let host = CpuStorage::from_dyn_array(self.to_dyn_array(layout)?);
+        let host = CpuStorage::from_dyn_array(self.to_dyn_array(layout)?)?;
         host.with_c_order_bytes(&Layout::contiguous(&layout.shape), f)
     }
 }

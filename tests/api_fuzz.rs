@@ -1,0 +1,352 @@
+//! A seeded fuzzer of the public API: random chains of every op with random, often invalid,
+//! arguments (shapes with zeros and ones, impossible sizes, out-of-range and negative axes,
+//! mismatched dtypes and devices, NaN and infinity) on the CPU and the GPU. Every call must
+//! return `Ok` or an `Err`; a panic or an abort fails the test with the call that caused it.
+//!
+//! The cases run in a child process (this test binary, run again), which prints each call
+//! before making it: an abort (a stack overflow, a failed allocation) cannot be caught in
+//! process, but the parent still reports the last call. `WGRAD_FUZZ_CASES` sets the number of
+//! chains per device (default 1500, about 20 s here); `WGRAD_FUZZ_SEED` the first seed.
+
+mod common;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::Command;
+
+use wgrad::{DType, Device, GradOptions, Result, Tensor, grad, npy};
+
+/// Ops per chain.
+const CHAIN: usize = 24;
+
+/// SplitMix64: the fuzzer's own randomness, seeded per chain so that a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+
+    /// A dimension: mostly small, with zeros and ones, now and then one no memory can hold.
+    fn dim(&mut self) -> usize {
+        if self.chance(3) {
+            self.pick(&[1 << 40, 1 << 62, usize::MAX, usize::MAX / 3])
+        } else {
+            self.pick(&[0, 1, 1, 2, 3, 3, 4, 5])
+        }
+    }
+
+    fn shape(&mut self) -> Vec<usize> {
+        (0..self.below(5)).map(|_| self.dim()).collect()
+    }
+
+    /// A small shape (no impossible sizes): for ops whose cost grows with the shape.
+    fn small_shape(&mut self) -> Vec<usize> {
+        (0..self.below(4))
+            .map(|_| self.pick(&[0, 1, 2, 3]))
+            .collect()
+    }
+
+    /// An axis, sometimes out of range or negative.
+    fn axis(&mut self) -> isize {
+        self.below(11) as isize - 5
+    }
+
+    fn scalar(&mut self) -> f64 {
+        self.pick(&[
+            0.0,
+            1.0,
+            -2.5,
+            0.5,
+            3.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e30,
+            -1e-30,
+        ])
+    }
+
+    fn dtype(&mut self) -> DType {
+        self.pick(&[
+            DType::F32,
+            DType::F32,
+            DType::F64,
+            DType::F16,
+            DType::BF16,
+            DType::I32,
+            DType::I64,
+            DType::U8,
+            DType::Bool,
+            DType::C64,
+        ])
+    }
+}
+
+/// The devices to fuzz: the CPU, and the GPU when there is one.
+fn devices() -> Vec<(&'static str, Device)> {
+    let mut devices = vec![("cpu", Device::cpu())];
+    if let Some(gpu) = common::gpu_or_skip() {
+        devices.push(("gpu", gpu));
+    }
+    devices
+}
+
+/// One chain of calls from `seed`: tensors made on the CPU and `device`, then random ops on
+/// random members of the pool, each announced on stderr before it runs.
+fn chain(seed: u64, device: &Device) {
+    let mut rng = Rng(seed);
+    let mut pool: Vec<Tensor> = Vec::new();
+    for step in 0..CHAIN {
+        match describe_and_run(&mut rng, &pool, device, step) {
+            Ok(t) => {
+                eprintln!("    ok: {:?} {}", t.shape(), t.dtype());
+                // Keep results small enough that later ops stay cheap.
+                if t.numel() <= 4096 && pool.len() < 12 {
+                    pool.push(t);
+                }
+            }
+            Err(e) => eprintln!("    error: {e}"),
+        }
+    }
+}
+
+/// Picks one call, prints it, runs it.
+fn describe_and_run(
+    rng: &mut Rng,
+    pool: &[Tensor],
+    device: &Device,
+    step: usize,
+) -> Result<Tensor> {
+    let here = if rng.chance(70) {
+        device.clone()
+    } else {
+        Device::cpu()
+    };
+    if pool.is_empty() || rng.chance(20) {
+        return create(rng, &here, step);
+    }
+    let a = pool[rng.below(pool.len())].clone();
+    // Operands that agree with `a` most of the time, so that calls get past the first checks.
+    let partner = |rng: &mut Rng| {
+        let matching: Vec<&Tensor> = pool
+            .iter()
+            .filter(|t| t.dtype() == a.dtype() && t.device() == a.device())
+            .collect();
+        if rng.chance(70) {
+            matching[rng.below(matching.len())].clone()
+        } else {
+            pool[rng.below(pool.len())].clone()
+        }
+    };
+    let b = partner(rng);
+    let c = partner(rng);
+    let name = |t: &Tensor| format!("{:?} {} on {}", t.shape(), t.dtype(), t.device());
+    let (x, y) = (rng.axis(), rng.axis());
+    let s = rng.scalar();
+    let op = rng.below(44);
+    announce(
+        step,
+        &format!(
+            "op {op} on a = {}, b = {}, c = {}, axes {x} {y}, scalar {s}",
+            name(&a),
+            name(&b),
+            name(&c)
+        ),
+    );
+    // Now and then a target shape no memory holds: the call must refuse it.
+    let small = if rng.chance(15) {
+        rng.shape()
+    } else {
+        rng.small_shape()
+    };
+    let dtype = rng.dtype();
+    let keepdim = rng.chance(50);
+    let start = rng.below(4);
+    let len = rng.below(4);
+    match op {
+        0 => a.add(&b),
+        1 => a.sub(&b),
+        2 => a.mul(&b),
+        3 => a.div(&b),
+        4 => a.matmul(&b),
+        5 => a.eq(&b),
+        6 => a.lt(&b),
+        7 => a.gt(&b),
+        8 => a.gt(&b).and_then(|cond| cond.where_cond(&b, &c)),
+        9 => a.add_scalar(s),
+        10 => a.mul_scalar(s),
+        11 => a.pow(s),
+        12 => a.neg(),
+        13 => a.exp(),
+        14 => a.log(),
+        15 => a.sqrt(),
+        16 => a.abs(),
+        17 => a.tanh(),
+        18 => a.sigmoid(),
+        19 => a.relu(),
+        20 => a.gelu(),
+        21 => a.sum(),
+        22 => a.sum_axis(x, keepdim),
+        23 => a.mean(),
+        24 => a.mean_axis(x, keepdim),
+        25 => a.max(),
+        26 => a.max_axis(x, keepdim),
+        27 => a.argmax(x, keepdim),
+        28 => a.reshape(&small),
+        29 => a.transpose(x, y),
+        30 => a.permute(&small),
+        31 => a.broadcast_to(&small),
+        32 => a.narrow(x, start, len),
+        33 => Tensor::cat(&[&a, &b], x),
+        34 => a.softmax(x),
+        35 => a.log_softmax(x),
+        36 => a.cross_entropy(&b),
+        37 => a.mse_loss(&b),
+        38 => a.to_dtype(dtype),
+        39 => a.to(&here),
+        40 => a.copy(),
+        41 => a.requires_grad(),
+        42 => differentiate(&a, &b),
+        _ => export(&a),
+    }
+}
+
+/// A creation call with random, often impossible, arguments.
+fn create(rng: &mut Rng, device: &Device, step: usize) -> Result<Tensor> {
+    let shape = rng.shape();
+    let dtype = rng.dtype();
+    let kind = rng.below(7);
+    let (start, end, stepsize) = (rng.scalar(), rng.scalar(), rng.scalar());
+    let seed = rng.next();
+    announce(
+        step,
+        &format!(
+            "create {kind}: shape {shape:?} {dtype} on {device}, arange {start} {end} {stepsize}"
+        ),
+    );
+    match kind {
+        0 => Tensor::zeros(&shape, dtype, device),
+        1 => Tensor::full(&shape, start, dtype, device),
+        2 => Tensor::rand(&shape, dtype, seed, device),
+        3 => Tensor::arange(start, end, stepsize, dtype, device),
+        4 => Tensor::arange(0.0, 7.0, 1.0, dtype, device)?.reshape(&shape),
+        5 => {
+            let values: Vec<f32> = (0..7)
+                .map(|i| [1.5, -0.5, f32::NAN, 2.0, f32::INFINITY, 0.0, -3.0][i])
+                .collect();
+            Tensor::from_vec(values, &shape, device)
+        }
+        _ => Tensor::randn(&shape, dtype, seed, device),
+    }
+}
+
+/// Gradients of `a` (reduced to a scalar) with respect to `a` and `b`, first and second order.
+fn differentiate(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let x = a.detach().requires_grad()?;
+    let loss = x.mul(&x)?.sum()?;
+    let first = grad(
+        &[&loss],
+        &[&x, b],
+        None,
+        &GradOptions::new().create_graph(true).allow_unused(true),
+    )?;
+    let g = first[0]
+        .clone()
+        .ok_or_else(|| wgrad::Error::Internal("unused".into()))?;
+    g.sum()?.backward()?;
+    x.grad()
+        .ok_or_else(|| wgrad::Error::Internal("no grad".into()))
+}
+
+/// Every way out of a tensor: item, arrays, .npy bytes and back.
+fn export(a: &Tensor) -> Result<Tensor> {
+    let _ = a.item::<f32>();
+    let _ = a.to_ndarray_dyn();
+    let bytes = npy::to_bytes(a)?;
+    npy::from_bytes(&bytes, &a.device())
+}
+
+fn announce(step: usize, call: &str) {
+    eprintln!("  step {step}: {call}");
+}
+
+/// Runs chains `first..first + count` on `device`, each under catch_unwind so that a panic names
+/// its chain; aborts are the parent's to report.
+fn run_chains(device: &Device, first: u64, count: u64) {
+    for seed in first..first + count {
+        eprintln!("chain {seed} on {device}");
+        if catch_unwind(AssertUnwindSafe(|| chain(seed, device))).is_err() {
+            panic!("chain {seed} on {device} panicked (its calls are above)");
+        }
+    }
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[test]
+fn no_call_panics_or_aborts() {
+    let count = env_number("WGRAD_FUZZ_CASES", 1500);
+    let first = env_number("WGRAD_FUZZ_SEED", 0);
+    if let Ok(device) = std::env::var("WGRAD_FUZZ_CHILD") {
+        let device = devices()
+            .into_iter()
+            .find(|(name, _)| *name == device)
+            .expect("the parent checked the device")
+            .1;
+        run_chains(&device, first, count);
+        return;
+    }
+    for (name, _) in devices() {
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "no_call_panics_or_aborts",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("WGRAD_FUZZ_CHILD", name)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() {
+            let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            panic!(
+                "the fuzzer's child on {name} failed ({}); reproduce with WGRAD_FUZZ_SEED set \
+                 to the last chain below and WGRAD_FUZZ_CASES=1. Its last calls:\n{}",
+                output.status,
+                tail.join("\n")
+            );
+        }
+        let lines = |prefix: &str| stderr.lines().filter(|l| l.starts_with(prefix)).count();
+        let (chains, calls) = (lines("chain "), lines("  step "));
+        let (succeeded, refused) = (lines("    ok: "), lines("    error: "));
+        assert_eq!(chains as u64, count, "every chain ran on {name}");
+        assert_eq!(succeeded + refused, calls, "every call returned on {name}");
+        println!(
+            "{name}: {chains} chains, {calls} calls ({succeeded} succeeded, {refused} returned \
+             an error), no panic and no abort"
+        );
+    }
+}
