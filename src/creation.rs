@@ -83,7 +83,7 @@ impl Tensor {
             });
         }
         let count = count as usize;
-        let mut values = alloc::with_capacity(count)?;
+        let mut values = alloc::with_capacity(count).map_err(|e| e.for_tensor_on(device))?;
         values.extend((0..count).map(|i| start + i as f64 * step));
         Tensor::from_samples(&values, &[count], dtype, device)
     }
@@ -91,13 +91,15 @@ impl Tensor {
     /// Samples uniform in [0, 1), the same for a given seed on every machine.
     pub fn rand(shape: &[usize], dtype: DType, seed: u64, device: &Device) -> Result<Tensor> {
         let n = random_count("rand", shape, dtype)?;
-        Tensor::from_samples(&random::uniform(n, seed, dtype)?, shape, dtype, device)
+        let samples = random::uniform(n, seed, dtype).map_err(|e| e.for_tensor_on(device))?;
+        Tensor::from_samples(&samples, shape, dtype, device)
     }
 
     /// Samples of the standard normal distribution, the same for a given seed on every machine.
     pub fn randn(shape: &[usize], dtype: DType, seed: u64, device: &Device) -> Result<Tensor> {
         let n = random_count("randn", shape, dtype)?;
-        Tensor::from_samples(&random::normal(n, seed)?, shape, dtype, device)
+        let samples = random::normal(n, seed).map_err(|e| e.for_tensor_on(device))?;
+        Tensor::from_samples(&samples, shape, dtype, device)
     }
 
     /// A tensor of `values` converted to `dtype`.
@@ -107,8 +109,9 @@ impl Tensor {
         dtype: DType,
         device: &Device,
     ) -> Result<Tensor> {
+        let storage = Storage::from_f64s(values, dtype, device);
         Ok(Tensor::from_storage(
-            Storage::from_f64s(values, dtype, device)?,
+            storage.map_err(|e| e.for_tensor_on(device))?,
             Layout::contiguous(shape),
         ))
     }

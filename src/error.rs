@@ -183,6 +183,20 @@ impl fmt::Display for Error {
     }
 }
 
+impl Error {
+    /// This error, with an out-of-memory one naming `device` as the device of the tensor the
+    /// host memory was for (staging a GPU tensor's data on the host, say).
+    pub(crate) fn for_tensor_on(self, device: &Device) -> Error {
+        match self {
+            Error::OutOfMemory { bytes, .. } => Error::OutOfMemory {
+                bytes,
+                device: device.clone(),
+            },
+            other => other,
+        }
+    }
+}
+
 /// A byte count in the largest binary unit that keeps it at least 1 (`4.0 TiB`).
 fn human_bytes(bytes: usize) -> String {
     const UNITS: [&str; 7] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];

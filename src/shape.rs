@@ -15,24 +15,35 @@ pub(crate) struct Layout {
     pub offset: usize,
 }
 
-/// Strides of a C-order (row-major) array of this shape.
+/// Strides of a C-order (row-major) array of this shape. Saturating: a shape's partial products
+/// overflow only when another of its dimensions is 0, and an empty tensor's strides are never
+/// used to reach an element.
 pub(crate) fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
     let mut strides = vec![0; shape.len()];
-    let mut step = 1;
+    let mut step = 1usize;
     for (stride, &dim) in strides.iter_mut().zip(shape).rev() {
         *stride = step;
-        step *= dim;
+        step = step.saturating_mul(dim);
     }
     strides
 }
 
 /// Number of elements of a shape (1 for a scalar's empty shape).
 pub(crate) fn numel(shape: &[usize]) -> usize {
-    shape.iter().product()
+    // Checked when the shape was made (checked_numel), unless a zero makes the other
+    // dimensions' product meaningless: a permuted empty shape may not multiply out.
+    if shape.contains(&0) {
+        0
+    } else {
+        shape.iter().product()
+    }
 }
 
 /// Number of elements of a shape given by a user, with overflow reported rather than wrapped.
 pub(crate) fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> {
+    if shape.contains(&0) {
+        return Ok(0);
+    }
     shape
         .iter()
         .try_fold(1usize, |n, &d| n.checked_mul(d))
@@ -105,7 +116,7 @@ impl Layout {
             if dim != 1 && stride != expected {
                 return false;
             }
-            expected *= dim;
+            expected = expected.saturating_mul(dim);
         }
         true
     }
@@ -144,7 +155,10 @@ impl Layout {
         Layout {
             shape,
             strides: self.strides.clone(),
-            offset: self.offset + start * self.strides[axis],
+            // Saturating for the strides of empty tensors (see contiguous_strides).
+            offset: self
+                .offset
+                .saturating_add(start.saturating_mul(self.strides[axis])),
         }
     }
 

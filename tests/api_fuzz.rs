@@ -13,7 +13,8 @@ mod common;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Command;
 
-use wgrad::{DType, Device, GradOptions, Result, Tensor, grad, npy};
+use wgrad::nn::{Linear, Module};
+use wgrad::{DType, Device, GradOptions, Result, Tensor, grad, hessian, hvp, jacobian, npy};
 
 /// Ops per chain.
 const CHAIN: usize = 24;
@@ -159,7 +160,7 @@ fn describe_and_run(
     let name = |t: &Tensor| format!("{:?} {} on {}", t.shape(), t.dtype(), t.device());
     let (x, y) = (rng.axis(), rng.axis());
     let s = rng.scalar();
-    let op = rng.below(44);
+    let op = rng.below(50);
     announce(
         step,
         &format!(
@@ -179,6 +180,7 @@ fn describe_and_run(
     let keepdim = rng.chance(50);
     let start = rng.below(4);
     let len = rng.below(4);
+    let (width, seed) = (rng.dim(), rng.next());
     match op {
         0 => a.add(&b),
         1 => a.sub(&b),
@@ -223,6 +225,18 @@ fn describe_and_run(
         40 => a.copy(),
         41 => a.requires_grad(),
         42 => differentiate(&a, &b),
+        43 => a.backward_with(Some(&b), rng.chance(50)).map(|()| b),
+        44 => jacobian(|t| t.tanh()?.mul(&b), &a),
+        45 => hessian(|t| t.pow(3.0)?.sum(), &a),
+        46 => hvp(|t| t.mul(t)?.sum(), &a, &b).map(|(_, product)| product),
+        47 => Linear::new(
+            a.shape().last().copied().unwrap_or(1),
+            width,
+            seed,
+            &a.device(),
+        )
+        .and_then(|layer| layer.forward(&a)),
+        48 => Tensor::from_ndarray(&a.detach().to_ndarray::<f32>()?.t(), &here),
         _ => export(&a),
     }
 }

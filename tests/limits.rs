@@ -69,6 +69,11 @@ fn zero_size_tensors_flow_through_every_op() {
             let t = result.unwrap_or_else(|e| panic!("op {i} on {dev}: {e}"));
             assert_eq!(t.numel(), 0, "op {i} on {dev}");
         }
+        // Empty whatever the other dimensions, as in PyTorch, and through every view.
+        let wide = Tensor::zeros(&[1 << 40, 1 << 40, 0], DType::F32, &dev).unwrap();
+        let turned = wide.permute(&[2, 0, 1]).unwrap().narrow(1, 3, 2).unwrap();
+        assert_eq!((turned.shape(), turned.numel()), (&[0, 2, 1 << 40][..], 0));
+        assert_eq!(values(&turned.sum().unwrap()), vec![0.0]);
         // Reductions with an identity return it; the mean of nothing is NaN, as in PyTorch.
         assert_eq!(values(&x.sum().unwrap()), vec![0.0]);
         assert_eq!(values(&x.sum_axis(0, false).unwrap()), vec![0.0; 3]);
@@ -107,7 +112,8 @@ fn sizes_no_memory_holds_are_errors_that_name_the_bytes() {
         // Random samples are generated on the host first, for either device.
         let err = Tensor::randn(&[1 << 36], DType::F32, 0, &dev).unwrap_err();
         assert!(
-            matches!(err, Error::OutOfMemory { bytes: Some(_), .. }),
+            matches!(&err, Error::OutOfMemory { bytes: Some(_), device } if *device == dev)
+                && err.to_string().contains(&format!("for a tensor on {dev}")),
             "randn on {dev}: {err}"
         );
         // A size whose bytes overflow is refused before any arithmetic wraps.

@@ -19,6 +19,7 @@ use self::kernels::{
 };
 use super::cpu::alloc;
 use super::{Backend, BinaryOp, CmpOp, CpuStorage, ReduceOp, UnaryOp};
+use crate::device::{Device, GpuDevice};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::export::DynArray;
@@ -63,6 +64,11 @@ fn gpu_error(message: String) -> Error {
     Error::Gpu { message }
 }
 
+/// The device a context drives, as users name it.
+fn gpu_device(ctx: &Arc<GpuContext>) -> Device {
+    Device::Gpu(GpuDevice(Arc::clone(ctx)))
+}
+
 impl GpuStorage {
     fn new(ctx: &Arc<GpuContext>, buffer: wgpu::Buffer, len: usize, dtype: DType) -> GpuStorage {
         GpuStorage {
@@ -101,13 +107,18 @@ impl GpuStorage {
                 hint: "this adapter lacks SHADER_F16; convert with .to_dtype(DType::F32) first",
             });
         }
-        let buffer = cpu.with_c_order_bytes(layout, |bytes| match dtype {
-            // bool is one byte on the host and a u32 on the GPU.
-            DType::Bool => ctx.upload(bytemuck::cast_slice(
-                &bytes.iter().map(|&b| b as u32).collect::<Vec<u32>>(),
-            )),
-            _ => ctx.upload(bytes),
-        })??;
+        let buffer = cpu
+            .with_c_order_bytes(layout, |bytes| match dtype {
+                // bool is one byte on the host and a u32 on the GPU.
+                DType::Bool => {
+                    let mut words: Vec<u32> = alloc::with_capacity(bytes.len())?;
+                    words.extend(bytes.iter().map(|&b| u32::from(b)));
+                    ctx.upload(bytemuck::cast_slice(&words))
+                }
+                _ => ctx.upload(bytes),
+            })
+            .and_then(|uploaded| uploaded)
+            .map_err(|e| e.for_tensor_on(&gpu_device(ctx)))?;
         Ok(GpuStorage::new(ctx, buffer, layout.numel(), dtype))
     }
 
@@ -127,7 +138,8 @@ impl GpuStorage {
 
     /// The first `n` elements read back into a host vector.
     fn read<T: Pod>(&self, n: usize) -> Result<Vec<T>> {
-        let mut values: Vec<T> = alloc::zeroed(n)?;
+        let mut values: Vec<T> =
+            alloc::zeroed(n).map_err(|e| e.for_tensor_on(&gpu_device(self.context())))?;
         self.context()
             .read(self.buffer(), bytemuck::cast_slice_mut(&mut values))?;
         Ok(values)
