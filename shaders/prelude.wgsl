@@ -22,6 +22,46 @@ fn gelu_grad_(x: {{F}}) -> {{F}} {
         + {{F}}(0.5) * x * ({{F}}(1.0) - t * t) * c * ({{F}}(1.0) + {{F}}(0.134145) * x * x);
 }
 
+// ln(1 + x) and e^x - 1 without the cancellation of the naive forms for small x: their Taylor
+// series below |x| = 0.1 (truncated below 1e-9 relative). Not Kahan's corrections, such as
+// log(u) * x / (u - 1) with u = 1 + x: GPU compilers are free to simplify (1 + x) - 1 to x.
+fn log1p_(x: {{F}}) -> {{F}} {
+    if (abs(x) >= {{F}}(0.1)) {
+        return log({{F}}(1.0) + x);
+    }
+    var sum = {{F}}(-0.125);
+    sum = {{F}}(1.0 / 7.0) + x * sum;
+    sum = {{F}}(-1.0 / 6.0) + x * sum;
+    sum = {{F}}(0.2) + x * sum;
+    sum = {{F}}(-0.25) + x * sum;
+    sum = {{F}}(1.0 / 3.0) + x * sum;
+    sum = {{F}}(-0.5) + x * sum;
+    return x * ({{F}}(1.0) + x * sum);
+}
+
+fn expm1_(x: {{F}}) -> {{F}} {
+    if (abs(x) >= {{F}}(0.1)) {
+        return exp(x) - {{F}}(1.0);
+    }
+    var sum = {{F}}(1.0 / 5040.0);
+    sum = {{F}}(1.0 / 720.0) + x * sum;
+    sum = {{F}}(1.0 / 120.0) + x * sum;
+    sum = {{F}}(1.0 / 24.0) + x * sum;
+    sum = {{F}}(1.0 / 6.0) + x * sum;
+    sum = {{F}}(0.5) + x * sum;
+    return x * ({{F}}(1.0) + x * sum);
+}
+
+// max(x, 0) + ln(1 + e^-|x|): no overflow for large x.
+fn softplus_(x: {{F}}) -> {{F}} {
+    return max(x, {{F}}(0.0)) + log1p_(exp(-abs(x)));
+}
+
+fn clamp_(x: {{F}}, low: {{F}}, high: {{F}}) -> {{F}} {
+    let raised = select(x, low, x < low);
+    return select(raised, high, raised > high);
+}
+
 fn sign_(x: {{F}}) -> {{F}} {
     return select(select(x, {{F}}(-1.0), x < {{F}}(0.0)), {{F}}(1.0), x > {{F}}(0.0));
 }
@@ -43,8 +83,9 @@ fn pow_(x: {{F}}, p: {{F}}) -> {{F}} {
     return pow(x, p);
 }
 
+// NaN tests are written !(v == v): naga compiles != to an ordered comparison, false for NaN.
 fn max_nan_(a: f32, b: f32) -> f32 {
-    return select(select(a, b, b > a || b != b), a, a != a);
+    return select(select(a, b, b > a || !(b == b)), a, !(a == a));
 }
 
 fn neg_infinity() -> f32 {

@@ -21,7 +21,7 @@ fn assert_close(what: &str, gpu: &Tensor, cpu: &Tensor, tol: f64) {
     assert_eq!(gpu.shape(), cpu.shape(), "{what}: shape");
     assert_eq!(gpu.dtype(), cpu.dtype(), "{what}: dtype");
     for (i, (g, c)) in values(gpu).iter().zip(values(cpu)).enumerate() {
-        let ok = (g - c).abs() <= tol * (1.0 + c.abs()) || (g.is_nan() && c.is_nan());
+        let ok = *g == c || (g - c).abs() <= tol * (1.0 + c.abs()) || (g.is_nan() && c.is_nan());
         assert!(
             ok,
             "{what}: element {i} is {g} on the GPU and {c} on the CPU (tolerance {tol})"
@@ -178,7 +178,7 @@ fn gpu_elementwise_ops_forward_and_backward() {
         .unwrap()
         .add_scalar(0.5)
         .unwrap();
-    let unary: [(&str, Unary); 11] = [
+    let unary: [(&str, Unary); 25] = [
         ("neg", Tensor::neg),
         ("exp", Tensor::exp),
         ("abs", Tensor::abs),
@@ -190,6 +190,22 @@ fn gpu_elementwise_ops_forward_and_backward() {
         ("pow 2", |t| t.pow(2.0)),
         ("pow -3", |t| t.pow(-3.0)),
         ("scalar ops", |t| t.add_scalar(1.5)?.mul_scalar(-0.25)),
+        ("sin", Tensor::sin),
+        ("cos", Tensor::cos),
+        ("expm1", Tensor::expm1),
+        ("square", Tensor::square),
+        ("sign", Tensor::sign),
+        ("silu", Tensor::silu),
+        ("softplus", Tensor::softplus),
+        ("leaky_relu", |t| t.leaky_relu(0.1)),
+        ("elu", |t| t.elu(0.7)),
+        ("clamp", |t| t.clamp(Some(-0.5), Some(0.8))),
+        ("clamp above", |t| t.clamp(None, Some(0.3))),
+        ("more scalar ops", |t| {
+            t.sub_scalar(1.5)?.div_scalar(-2.0)?.rsub(0.5)
+        }),
+        ("maximum", |t| t.maximum(&t.sin()?)),
+        ("minimum", |t| t.minimum(&t.cos()?)),
     ];
     for (name, f) in unary {
         check(&gpu, name, |t| f(&t[0]), std::slice::from_ref(&x), 1e-5);
@@ -209,7 +225,46 @@ fn gpu_elementwise_ops_forward_and_backward() {
         std::slice::from_ref(&p),
         1e-5,
     );
-    check(&gpu, "pow -1.5", |t| t[0].pow(-1.5), &[p], 1e-5);
+    check(
+        &gpu,
+        "pow -1.5",
+        |t| t[0].pow(-1.5),
+        std::slice::from_ref(&p),
+        1e-5,
+    );
+    let positive: [(&str, Unary); 4] = [
+        ("log1p", Tensor::log1p),
+        ("reciprocal", Tensor::reciprocal),
+        ("rsqrt", Tensor::rsqrt),
+        ("rdiv", |t| t.rdiv(2.5)),
+    ];
+    for (name, f) in positive {
+        check(&gpu, name, |t| f(&t[0]), std::slice::from_ref(&p), 1e-5);
+    }
+    // Small arguments, where the naive ln(1 + x) and e^x - 1 lose most digits in f32; scaled
+    // back to about 1 so that the tolerance is relative.
+    let tiny = p.mul_scalar(1e-6).unwrap();
+    check(
+        &gpu,
+        "log1p of tiny",
+        |t| t[0].log1p()?.mul_scalar(1e6),
+        std::slice::from_ref(&tiny),
+        1e-5,
+    );
+    check(
+        &gpu,
+        "expm1 of tiny",
+        |t| t[0].expm1()?.mul_scalar(1e6),
+        std::slice::from_ref(&tiny),
+        1e-5,
+    );
+    check(
+        &gpu,
+        "maximum and minimum, broadcast",
+        |t| t[0].maximum(&t[1])?.minimum(&t[1].mul_scalar(2.0)?),
+        &[x.clone(), randn(&[29], 42)],
+        1e-5,
+    );
     check(
         &gpu,
         "to the CPU and back",
@@ -381,8 +436,13 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
     let row = ints.narrow(0, 1, 1).unwrap();
     for (name, f) in [
         ("eq", Tensor::eq as Binary),
+        ("ne", Tensor::ne),
         ("lt", Tensor::lt),
+        ("le", Tensor::le),
         ("gt", Tensor::gt),
+        ("ge", Tensor::ge),
+        ("maximum", Tensor::maximum),
+        ("minimum", Tensor::minimum),
     ] {
         check(
             &gpu,
@@ -403,6 +463,42 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
             &format!("{name} f32"),
             |t| f(&t[0], &t[1]),
             &[x.clone(), x.narrow(1, 3, 1).unwrap()],
+            // Exact values; maximum's and minimum's gradients sum over the broadcast axis.
+            1e-6,
+        );
+    }
+    let special = Tensor::from_vec(
+        vec![
+            1.5f32,
+            f32::NAN,
+            f32::INFINITY,
+            -0.0,
+            f32::NEG_INFINITY,
+            -2.0,
+        ],
+        &[6],
+        &cpu(),
+    )
+    .unwrap();
+    let tests: [(&str, Unary); 7] = [
+        ("isnan", Tensor::isnan),
+        ("isfinite", Tensor::isfinite),
+        ("gt_scalar", |t| t.gt_scalar(0.0)),
+        ("le_scalar", |t| t.le_scalar(-2.0)),
+        ("logical", |t| {
+            let (p, q) = (t.gt_scalar(0.0)?, t.isfinite()?);
+            p.logical_and(&q)?
+                .logical_or(&p.logical_not()?.logical_and(&t.isnan()?)?)
+        }),
+        ("maximum with NaN", |t| t.maximum(&t.neg()?)),
+        ("clamp with NaN", |t| t.clamp(Some(-1.0), Some(1.0))),
+    ];
+    for (name, f) in tests {
+        check(
+            &gpu,
+            name,
+            |t| f(&t[0]),
+            std::slice::from_ref(&special),
             0.0,
         );
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{positive, randn};
+use common::{positive, randn, values};
 use wgrad::{DType, Error, GradcheckOptions, Result, Tensor, gradcheck, gradgradcheck};
 
 /// gradcheck and gradgradcheck of `f` at `inputs`, with PyTorch's tolerances.
@@ -286,4 +286,65 @@ fn mlp_loss_with_respect_to_every_parameter() {
         },
         &inputs,
     );
+}
+
+#[test]
+fn trigonometry_logarithms_and_powers() {
+    for shape in [&[5][..], &[2, 3]] {
+        check(|t| t[0].sin(), &[randn(shape, 140)]);
+        check(|t| t[0].cos(), &[randn(shape, 141)]);
+        check(|t| t[0].log1p(), &[positive(shape, 142)]);
+        check(|t| t[0].expm1(), &[randn(shape, 143)]);
+        check(|t| t[0].reciprocal(), &[positive(shape, 144)]);
+        check(|t| t[0].rsqrt(), &[positive(shape, 145)]);
+        check(|t| t[0].square(), &[randn(shape, 146)]);
+        check(|t| t[0].sign(), &[randn(shape, 147)]);
+        check(|t| t[0].rdiv(2.5), &[positive(shape, 148)]);
+        check(
+            |t| t[0].sub_scalar(1.5)?.div_scalar(-2.0)?.rsub(0.5),
+            &[randn(shape, 149)],
+        );
+    }
+}
+
+#[test]
+fn more_activations_and_clamp() {
+    for shape in [&[6][..], &[2, 3, 2]] {
+        let x = randn(shape, 150).mul_scalar(2.0).unwrap();
+        check(|t| t[0].silu(), std::slice::from_ref(&x));
+        check(|t| t[0].softplus(), std::slice::from_ref(&x));
+        check(|t| t[0].leaky_relu(0.1), std::slice::from_ref(&x));
+        check(|t| t[0].elu(0.7), std::slice::from_ref(&x));
+        check(
+            |t| t[0].clamp(Some(-0.5), Some(0.8)),
+            std::slice::from_ref(&x),
+        );
+        check(|t| t[0].clamp(None, Some(0.3)), std::slice::from_ref(&x));
+        check(|t| t[0].clamp(Some(-0.2), None), std::slice::from_ref(&x));
+    }
+}
+
+#[test]
+fn maximum_and_minimum_with_broadcasting_and_ties() {
+    let shapes: [(&[usize], &[usize]); 3] =
+        [(&[3, 4], &[3, 4]), (&[3, 4], &[4]), (&[2, 1, 3], &[4, 1])];
+    for (i, (a, b)) in shapes.into_iter().enumerate() {
+        let (x, y) = (randn(a, 160 + i as u64), randn(b, 170 + i as u64));
+        check(|t| t[0].maximum(&t[1]), &[x.clone(), y.clone()]);
+        check(|t| t[0].minimum(&t[1]), &[x, y]);
+    }
+    // On ties the gradient is split evenly, which is what central differences give there too
+    // (the second derivative is not defined at a tie, so only the first is checked).
+    let x = randn(&[4], 180);
+    let mut y = values(&x);
+    y[1] += 1.0;
+    let y = Tensor::from_vec(y, &[4], &common::cpu()).unwrap();
+    for f in [Tensor::maximum, Tensor::minimum] {
+        gradcheck(
+            |t| f(&t[0], &t[1]),
+            &[x.clone(), y.clone()],
+            &GradcheckOptions::default(),
+        )
+        .unwrap();
+    }
 }

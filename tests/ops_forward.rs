@@ -58,6 +58,33 @@ fn unary_ops_match_their_formulas() {
         (t.relu().unwrap(), x.mapv(|v| v.max(0.0))),
         (t.gelu().unwrap(), x.mapv(gelu)),
         (p.pow(-1.5).unwrap(), px.mapv(|v| v.powf(-1.5))),
+        (t.sin().unwrap(), x.mapv(f64::sin)),
+        (t.cos().unwrap(), x.mapv(f64::cos)),
+        (p.log1p().unwrap(), px.mapv(f64::ln_1p)),
+        (t.expm1().unwrap(), x.mapv(f64::exp_m1)),
+        (p.reciprocal().unwrap(), px.mapv(f64::recip)),
+        (p.rsqrt().unwrap(), px.mapv(|v| 1.0 / v.sqrt())),
+        (t.square().unwrap(), x.mapv(|v| v * v)),
+        (t.sign().unwrap(), x.mapv(f64::signum)),
+        (t.silu().unwrap(), x.mapv(|v| v / (1.0 + (-v).exp()))),
+        (t.softplus().unwrap(), x.mapv(|v| v.exp().ln_1p())),
+        (
+            t.leaky_relu(0.1).unwrap(),
+            x.mapv(|v| if v > 0.0 { v } else { 0.1 * v }),
+        ),
+        (
+            t.elu(0.7).unwrap(),
+            x.mapv(|v| if v > 0.0 { v } else { 0.7 * v.exp_m1() }),
+        ),
+        (
+            t.clamp(Some(-0.5), Some(0.8)).unwrap(),
+            x.mapv(|v| v.clamp(-0.5, 0.8)),
+        ),
+        (t.clamp(None, Some(0.3)).unwrap(), x.mapv(|v| v.min(0.3))),
+        (t.sub_scalar(1.5).unwrap(), x.mapv(|v| v - 1.5)),
+        (t.div_scalar(4.0).unwrap(), x.mapv(|v| v / 4.0)),
+        (t.rsub(2.0).unwrap(), x.mapv(|v| 2.0 - v)),
+        (p.rdiv(3.0).unwrap(), px.mapv(|v| 3.0 / v)),
     ];
     for (i, (actual, expected)) in cases.iter().enumerate() {
         assert_nd_close(&nd(actual), expected, 1e-14 * (i + 1) as f64);
@@ -563,5 +590,90 @@ fn display_reads_like_pytorch() {
     assert_eq!(
         long.to_string(),
         "tensor([   0,    1,    2, ..., 1997, 1998, 1999], dtype=i64)"
+    );
+}
+
+#[test]
+fn small_arguments_keep_their_precision_and_edges_follow_pytorch() {
+    // Against two terms of their Taylor series; ln(1 + x) itself keeps about 6 digits here.
+    let xs = [1e-10, -3e-12, 1e-300];
+    let tiny = Tensor::from_vec(xs.to_vec(), &[3], &cpu()).unwrap();
+    let log1p: Vec<f64> = xs.iter().map(|x| x - x * x / 2.0).collect();
+    let expm1: Vec<f64> = xs.iter().map(|x| x + x * x / 2.0).collect();
+    let relative = |actual: Vec<f64>, expected: &[f64]| -> f64 {
+        actual
+            .iter()
+            .zip(expected)
+            .map(|(a, e)| ((a - e) / e).abs())
+            .fold(0.0, f64::max)
+    };
+    assert!(relative(values(&tiny.log1p().unwrap()), &log1p) < 1e-15);
+    assert!(relative(values(&tiny.expm1().unwrap()), &expm1) < 1e-15);
+    // The naive form would fail that by far.
+    assert!(
+        relative(
+            values(&tiny.add_scalar(1.0).unwrap().log().unwrap()),
+            &log1p
+        ) > 1e-9
+    );
+    let wide = Tensor::from_vec(vec![800.0, -800.0, f64::NAN], &[3], &cpu()).unwrap();
+    let soft = values(&wide.softplus().unwrap());
+    assert!(
+        soft[0] == 800.0 && soft[1] == 0.0 && soft[2].is_nan(),
+        "{soft:?}"
+    );
+    let clamped = values(&wide.clamp(Some(-1.0), Some(1.0)).unwrap());
+    assert!(clamped[0] == 1.0 && clamped[1] == -1.0 && clamped[2].is_nan());
+    // min > max: everything becomes max, as in PyTorch; no bound at all is an error.
+    assert_eq!(
+        values(&wide.clamp(Some(2.0), Some(1.0)).unwrap())[..2],
+        [1.0, 1.0]
+    );
+    assert!(wide.clamp(None, None).is_err());
+}
+
+#[test]
+fn comparisons_logic_extremes_and_nan_tests() {
+    let a = Tensor::from_vec(vec![1.0, f64::NAN, 3.0, f64::INFINITY, -2.0], &[5], &cpu()).unwrap();
+    let b = Tensor::from_vec(vec![1.0, 2.0, 4.0, 0.0, -3.0], &[5], &cpu()).unwrap();
+    let bools = |t: wgrad::Result<Tensor>| -> Vec<bool> {
+        t.unwrap()
+            .to_ndarray::<bool>()
+            .unwrap()
+            .into_iter()
+            .collect()
+    };
+    assert_eq!(bools(a.ne(&b)), [false, true, true, true, true]);
+    assert_eq!(bools(a.le(&b)), [true, false, true, false, false]);
+    assert_eq!(bools(a.ge(&b)), [true, false, false, true, true]);
+    assert_eq!(bools(a.ge_scalar(1.0)), [true, false, true, true, false]);
+    assert_eq!(bools(a.eq_scalar(3.0)), [false, false, true, false, false]);
+    assert_eq!(bools(a.ne_scalar(3.0)), [true, true, false, true, true]);
+    assert_eq!(bools(a.lt_scalar(0.0)), [false, false, false, false, true]);
+    assert_eq!(bools(a.le_scalar(-2.0)), [false, false, false, false, true]);
+    assert_eq!(bools(a.gt_scalar(2.5)), [false, false, true, true, false]);
+    assert_eq!(bools(a.isnan()), [false, true, false, false, false]);
+    assert_eq!(bools(a.isfinite()), [true, false, true, false, true]);
+    let (p, q) = (a.gt_scalar(0.0).unwrap(), b.gt_scalar(0.0).unwrap());
+    assert_eq!(bools(p.logical_and(&q)), [true, false, true, false, false]);
+    assert_eq!(bools(p.logical_or(&q)), [true, true, true, true, false]);
+    assert_eq!(bools(p.logical_not()), [false, true, false, false, true]);
+    assert!(a.logical_and(&q).is_err(), "logic takes bools");
+    let ints = Tensor::from_vec(vec![1i64, 2, 3], &[3], &cpu()).unwrap();
+    assert_eq!(bools(ints.gt_scalar(2.0)), [false, false, true]);
+    assert!(
+        ints.gt_scalar(1.5)
+            .unwrap_err()
+            .to_string()
+            .contains("whole number")
+    );
+    assert_eq!(bools(ints.isfinite()), [true, true, true]);
+    let max = values(&a.maximum(&b).unwrap());
+    assert!(max[1].is_nan() && [max[0], max[2], max[3], max[4]] == [1.0, 4.0, f64::INFINITY, -2.0]);
+    let min = values(&a.minimum(&b).unwrap());
+    assert!(min[1].is_nan() && [min[0], min[2], min[3], min[4]] == [1.0, 3.0, 0.0, -3.0]);
+    assert_eq!(
+        values(&ints.maximum(&ints.rsub(4.0).unwrap()).unwrap()),
+        [3.0, 2.0, 3.0]
     );
 }

@@ -44,6 +44,30 @@ pub(crate) enum UnaryOp {
         scale: f64,
         shift: f64,
     },
+    Sin,
+    Cos,
+    /// `ln(1 + x)`, accurate for small x.
+    Log1p,
+    /// `e^x - 1`, accurate for small x.
+    Expm1,
+    Reciprocal,
+    /// `1 / sqrt(x)`.
+    Rsqrt,
+    Square,
+    /// `x * sigmoid(x)`.
+    Silu,
+    /// `ln(1 + e^x)`, computed without overflow.
+    Softplus,
+    /// `x` where positive, else `slope * x`.
+    LeakyRelu(f64),
+    /// `x` where positive, else `alpha * (e^x - 1)`.
+    Elu(f64),
+    /// `x` limited to `[min, max]` (either may be infinite); NaN stays NaN, and where `min > max`
+    /// every element becomes `max`, as in PyTorch.
+    Clamp {
+        min: f64,
+        max: f64,
+    },
 }
 
 /// Elementwise arithmetic of two tensors of one dtype.
@@ -53,14 +77,21 @@ pub(crate) enum BinaryOp {
     Sub,
     Mul,
     Div,
+    /// The larger of the two, NaN winning (PyTorch's `maximum`).
+    Maximum,
+    /// The smaller of the two, NaN winning.
+    Minimum,
 }
 
 /// Elementwise comparisons; the result is a bool tensor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CmpOp {
     Eq,
+    Ne,
     Lt,
+    Le,
     Gt,
+    Ge,
 }
 
 /// Reductions over a set of axes.
@@ -125,6 +156,18 @@ impl UnaryOp {
             UnaryOp::Step => "relu backward",
             UnaryOp::Powf(_) => "pow",
             UnaryOp::Affine { .. } => "scalar arithmetic",
+            UnaryOp::Sin => "sin",
+            UnaryOp::Cos => "cos",
+            UnaryOp::Log1p => "log1p",
+            UnaryOp::Expm1 => "expm1",
+            UnaryOp::Reciprocal => "reciprocal",
+            UnaryOp::Rsqrt => "rsqrt",
+            UnaryOp::Square => "square",
+            UnaryOp::Silu => "silu",
+            UnaryOp::Softplus => "softplus",
+            UnaryOp::LeakyRelu(_) => "leaky_relu",
+            UnaryOp::Elu(_) => "elu",
+            UnaryOp::Clamp { .. } => "clamp",
         }
     }
 }
@@ -136,6 +179,8 @@ impl BinaryOp {
             BinaryOp::Sub => "sub",
             BinaryOp::Mul => "mul",
             BinaryOp::Div => "div",
+            BinaryOp::Maximum => "maximum",
+            BinaryOp::Minimum => "minimum",
         }
     }
 }
@@ -144,8 +189,11 @@ impl CmpOp {
     pub(crate) fn name(self) -> &'static str {
         match self {
             CmpOp::Eq => "eq",
+            CmpOp::Ne => "ne",
             CmpOp::Lt => "lt",
+            CmpOp::Le => "le",
             CmpOp::Gt => "gt",
+            CmpOp::Ge => "ge",
         }
     }
 }

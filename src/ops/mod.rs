@@ -2,12 +2,15 @@
 //! backend kernel, and records its gradient rule right beside the forward; the rules are written
 //! with other ops, so they run on whatever device the tensors live on.
 
+mod activation;
 mod cast;
+mod compare;
 mod elementwise;
 mod loss;
 mod matmul;
 mod reduce;
 mod shape_ops;
+mod unary;
 
 use crate::backend::Storage;
 use crate::error::Result;

@@ -30,15 +30,7 @@ pub(super) fn float_unary<T: Float + Scalar>(
         UnaryOp::Sqrt => map1(v, layout, T::sqrt),
         UnaryOp::Abs => map1(v, layout, T::abs),
         UnaryOp::Tanh => map1(v, layout, T::tanh),
-        // Written per sign so that exp never overflows.
-        UnaryOp::Sigmoid => map1(v, layout, |x| {
-            if x >= zero {
-                one / (one + (-x).exp())
-            } else {
-                let e = x.exp();
-                e / (one + e)
-            }
-        }),
+        UnaryOp::Sigmoid => map1(v, layout, sigmoid),
         // `x < 0` rather than `max` so that NaN stays NaN.
         UnaryOp::Relu => map1(v, layout, |x| if x < zero { zero } else { x }),
         UnaryOp::Gelu => map1(v, layout, |x| {
@@ -67,6 +59,42 @@ pub(super) fn float_unary<T: Float + Scalar>(
             let (scale, shift) = (T::from_f64(scale), T::from_f64(shift));
             map1(v, layout, |x| x * scale + shift)
         }
+        UnaryOp::Sin => map1(v, layout, T::sin),
+        UnaryOp::Cos => map1(v, layout, T::cos),
+        UnaryOp::Log1p => map1(v, layout, T::ln_1p),
+        UnaryOp::Expm1 => map1(v, layout, T::exp_m1),
+        UnaryOp::Reciprocal => map1(v, layout, T::recip),
+        UnaryOp::Rsqrt => map1(v, layout, |x| x.sqrt().recip()),
+        UnaryOp::Square => map1(v, layout, |x| x * x),
+        UnaryOp::Silu => map1(v, layout, |x| x * sigmoid(x)),
+        // max(x, 0) + ln(1 + e^-|x|): no overflow, and exact for large |x|.
+        UnaryOp::Softplus => map1(v, layout, |x| x.max(zero) + (-x.abs()).exp().ln_1p()),
+        UnaryOp::LeakyRelu(slope) => {
+            let slope = T::from_f64(slope);
+            map1(v, layout, |x| if x > zero { x } else { slope * x })
+        }
+        UnaryOp::Elu(alpha) => {
+            let alpha = T::from_f64(alpha);
+            map1(v, layout, |x| if x > zero { x } else { alpha * x.exp_m1() })
+        }
+        UnaryOp::Clamp { min, max } => {
+            let (min, max) = (T::from_f64(min), T::from_f64(max));
+            map1(v, layout, |x| {
+                let low = if x < min { min } else { x };
+                if low > max { max } else { low }
+            })
+        }
+    }
+}
+
+/// The logistic function, written per sign so that exp never overflows.
+fn sigmoid<T: Float>(x: T) -> T {
+    let one = T::one();
+    if x >= T::zero() {
+        one / (one + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (one + e)
     }
 }
 
@@ -92,6 +120,29 @@ pub(super) fn arith<T: Arith>(
         BinaryOp::Sub => map2(a, la, b, lb, T::sub),
         BinaryOp::Mul => map2(a, la, b, lb, T::mul),
         BinaryOp::Div => map2(a, la, b, lb, T::div),
+        BinaryOp::Maximum | BinaryOp::Minimum => Err(Error::Internal(format!(
+            "{} reached the arithmetic kernel",
+            op.name()
+        ))),
+    }
+}
+
+/// The elementwise larger (`Maximum`) or smaller (`Minimum`) of two views of one shape, NaN
+/// winning as in PyTorch.
+pub(super) fn extremum<T: Ordered>(
+    op: BinaryOp,
+    a: &[T],
+    la: &Layout,
+    b: &[T],
+    lb: &Layout,
+) -> Result<Vec<T>> {
+    match op {
+        BinaryOp::Maximum => map2(a, la, b, lb, T::max_nan),
+        BinaryOp::Minimum => map2(a, la, b, lb, T::min_nan),
+        _ => Err(Error::Internal(format!(
+            "{} reached the extremum kernel",
+            op.name()
+        ))),
     }
 }
 
@@ -105,8 +156,11 @@ pub(super) fn compare<T: Scalar + PartialOrd>(
 ) -> Result<Vec<bool>> {
     match op {
         CmpOp::Eq => map2(a, la, b, lb, |x, y| x == y),
+        CmpOp::Ne => map2(a, la, b, lb, |x, y| x != y),
         CmpOp::Lt => map2(a, la, b, lb, |x, y| x < y),
+        CmpOp::Le => map2(a, la, b, lb, |x, y| x <= y),
         CmpOp::Gt => map2(a, la, b, lb, |x, y| x > y),
+        CmpOp::Ge => map2(a, la, b, lb, |x, y| x >= y),
     }
 }
 

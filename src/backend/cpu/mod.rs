@@ -221,6 +221,11 @@ impl Backend for CpuStorage {
                 let wide_rhs = rhs.to_dtype(rhs_layout, DType::F32)?;
                 self.via_f32(layout, |s, l| s.binary(op, l, &wide_rhs, l))
             }
+            _ if matches!(op, BinaryOp::Maximum | BinaryOp::Minimum) => {
+                match_pair!((self, rhs), [F32, F64, I32, I64, U8, Bool], (a, b) =>
+                    Ok(Scalar::wrap(kernels::extremum(op, a, layout, b, rhs_layout)?)),
+                    _ => Err(unsupported(op.name(), self.dtype(), "complex numbers have no order")))
+            }
             _ => match_pair!((self, rhs), [F32, F64, I32, I64, U8, C64], (a, b) =>
                 Ok(Scalar::wrap(kernels::arith(op, a, layout, b, rhs_layout)?)),
                 _ => Err(unsupported(op.name(), self.dtype(), TO_FLOAT))),
@@ -229,9 +234,16 @@ impl Backend for CpuStorage {
 
     fn compare(&self, op: CmpOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         match (self, rhs) {
-            (CpuStorage::C64(a), CpuStorage::C64(b)) if op == CmpOp::Eq => Ok(CpuStorage::Bool(
-                strided::map2(a, layout, b, rhs_layout, |x, y| x == y)?,
-            )),
+            (CpuStorage::C64(a), CpuStorage::C64(b)) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                let equal = op == CmpOp::Eq;
+                Ok(CpuStorage::Bool(strided::map2(
+                    a,
+                    layout,
+                    b,
+                    rhs_layout,
+                    |x, y| (x == y) == equal,
+                )?))
+            }
             _ => match_pair!((self, rhs), [F32, F64, F16, BF16, I32, I64, U8, Bool], (a, b) =>
                 Ok(CpuStorage::Bool(kernels::compare(op, a, layout, b, rhs_layout)?)),
                 _ => Err(unsupported(op.name(), self.dtype(), "complex numbers have no order"))),

@@ -120,6 +120,15 @@ pub(crate) trait Ordered: Scalar + PartialOrd {
             other
         }
     }
+
+    /// The smaller of two values, NaN winning.
+    fn min_nan(self, other: Self) -> Self {
+        if self.is_nan() || !(other < self || other.is_nan()) {
+            self
+        } else {
+            other
+        }
+    }
 }
 
 macro_rules! impl_ordered {

@@ -126,6 +126,22 @@ pub(crate) fn unary_expr(op: UnaryOp, dtype: DType) -> Result<Expr> {
         UnaryOp::Affine { scale, shift } => {
             ("x * p0 + p1".into(), vec![scale as f32, shift as f32])
         }
+        UnaryOp::Sin => plain("sin(x)".into()),
+        UnaryOp::Cos => plain("cos(x)".into()),
+        UnaryOp::Log1p => plain("log1p_(x)".into()),
+        UnaryOp::Expm1 => plain("expm1_(x)".into()),
+        UnaryOp::Reciprocal => plain(format!("{one} / x")),
+        UnaryOp::Rsqrt => plain("inverseSqrt(x)".into()),
+        UnaryOp::Square => plain("x * x".into()),
+        UnaryOp::Silu => plain("x * sigmoid_(x)".into()),
+        UnaryOp::Softplus => plain("softplus_(x)".into()),
+        UnaryOp::LeakyRelu(slope) => (format!("select(p0 * x, x, x > {zero})"), vec![slope as f32]),
+        UnaryOp::Elu(alpha) => (
+            format!("select(p0 * expm1_(x), x, x > {zero})"),
+            vec![alpha as f32],
+        ),
+        // Selects rather than min/max, whose NaN behaviour WGSL leaves open.
+        UnaryOp::Clamp { min, max } => ("clamp_(x, p0, p1)".into(), vec![min as f32, max as f32]),
     };
     Ok(Expr { text, scalars })
 }
@@ -137,6 +153,19 @@ pub(crate) fn binary_expr(op: BinaryOp, dtype: DType) -> Result<String> {
         BinaryOp::Sub => "-",
         BinaryOp::Mul => "*",
         BinaryOp::Div => "/",
+        // NaN wins (!(v == v) is NaN's test: naga compiles != to an ordered comparison, false
+        // for NaN); WGSL's max and min leave NaN open.
+        BinaryOp::Maximum | BinaryOp::Minimum => {
+            let beats = if op == BinaryOp::Maximum { ">" } else { "<" };
+            return match dtype {
+                DType::F32 | DType::F16 | DType::I32 | DType::Bool => Ok(format!(
+                    "select(select(x, y, y {beats} x || !(y == y)), x, !(x == x))"
+                )),
+                DType::I64 if op == BinaryOp::Maximum => Ok("select(x, y, i64_lt(x, y))".into()),
+                DType::I64 => Ok("select(x, y, i64_lt(y, x))".into()),
+                other => Err(unsupported(op.name(), other)),
+            };
+        }
     };
     match (dtype, op) {
         (DType::F32 | DType::F16, _)
@@ -154,11 +183,18 @@ pub(crate) fn binary_expr(op: BinaryOp, dtype: DType) -> Result<String> {
 pub(crate) fn compare_expr(op: CmpOp, dtype: DType) -> Result<String> {
     let test = match (dtype, op) {
         (DType::F32 | DType::F16 | DType::I32 | DType::Bool, CmpOp::Eq) => "x == y",
+        // Not x != y, which naga compiles to an ordered comparison: false when either is NaN.
+        (DType::F32 | DType::F16 | DType::I32 | DType::Bool, CmpOp::Ne) => "!(x == y)",
         (DType::F32 | DType::F16 | DType::I32 | DType::Bool, CmpOp::Lt) => "x < y",
+        (DType::F32 | DType::F16 | DType::I32 | DType::Bool, CmpOp::Le) => "x <= y",
         (DType::F32 | DType::F16 | DType::I32 | DType::Bool, CmpOp::Gt) => "x > y",
+        (DType::F32 | DType::F16 | DType::I32 | DType::Bool, CmpOp::Ge) => "x >= y",
         (DType::I64 | DType::C64, CmpOp::Eq) => "all(x == y)",
+        (DType::I64 | DType::C64, CmpOp::Ne) => "!all(x == y)",
         (DType::I64, CmpOp::Lt) => "i64_lt(x, y)",
+        (DType::I64, CmpOp::Le) => "!i64_lt(y, x)",
         (DType::I64, CmpOp::Gt) => "i64_lt(y, x)",
+        (DType::I64, CmpOp::Ge) => "!i64_lt(x, y)",
         (other, _) => return Err(unsupported(op.name(), other)),
     };
     Ok(format!("select(0u, 1u, {test})"))
