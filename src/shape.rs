@@ -162,6 +162,40 @@ impl Layout {
         }
     }
 
+    /// This view with a length-1 axis inserted before `axis` (which may be `ndim`).
+    pub fn unsqueeze(&self, axis: usize) -> Layout {
+        let (mut shape, mut strides) = (self.shape.clone(), self.strides.clone());
+        shape.insert(axis, 1);
+        strides.insert(axis, 0);
+        Layout {
+            shape,
+            strides,
+            offset: self.offset,
+        }
+    }
+
+    /// This view without the listed axes, each of length 1.
+    pub fn squeeze(&self, axes: &[usize]) -> Layout {
+        let kept = |(d, _): &(usize, &usize)| !axes.contains(d);
+        Layout {
+            shape: self
+                .shape
+                .iter()
+                .enumerate()
+                .filter(kept)
+                .map(|(_, &n)| n)
+                .collect(),
+            strides: self
+                .strides
+                .iter()
+                .enumerate()
+                .filter(kept)
+                .map(|(_, &s)| s)
+                .collect(),
+            offset: self.offset,
+        }
+    }
+
     /// The same elements under a new shape of equal size; only for contiguous layouts.
     pub fn reshape_contiguous(&self, shape: &[usize]) -> Layout {
         Layout {

@@ -375,6 +375,24 @@ fn gpu_reductions_matmul_and_shape_ops() {
     );
     check(
         &gpu,
+        "axes",
+        |t| {
+            let parts = t[0]
+                .unsqueeze(1)?
+                .expand(&[-1, 3, -1])?
+                .flatten(0, 1)?
+                .chunk(4, 0)?;
+            Tensor::stack(
+                &[&parts[0].squeeze_all().sin()?, &parts[1].squeeze_all()],
+                0,
+            )?
+            .reshape_infer(&[-1])
+        },
+        &[randn(&[8, 5], 90)],
+        1e-5,
+    );
+    check(
+        &gpu,
         "cat",
         |t| Tensor::cat(&[&t[0], &t[1].transpose(0, 1)?], 1),
         &[randn(&[3, 4], 91), randn(&[2, 3], 92)],

@@ -348,3 +348,38 @@ fn maximum_and_minimum_with_broadcasting_and_ties() {
         .unwrap();
     }
 }
+
+#[test]
+fn axes_added_removed_merged_and_split() {
+    let x = randn(&[2, 1, 3], 190);
+    check(
+        |t| t[0].unsqueeze(0)?.unsqueeze(-1),
+        std::slice::from_ref(&x),
+    );
+    check(|t| t[0].squeeze(1), std::slice::from_ref(&x));
+    check(
+        |t| Ok(t[0].transpose(0, 2)?.squeeze_all()),
+        std::slice::from_ref(&x),
+    );
+    check(|t| t[0].flatten(0, -1), std::slice::from_ref(&x));
+    check(
+        |t| t[0].transpose(0, 2)?.flatten(1, 2),
+        std::slice::from_ref(&x),
+    );
+    check(|t| t[0].reshape_infer(&[-1, 2]), std::slice::from_ref(&x));
+    check(|t| t[0].expand(&[4, -1, 5, -1]), &[randn(&[2, 1, 3], 191)]);
+    check(
+        |t| Tensor::stack(&[&t[0], &t[1], &t[0]], 1),
+        &[randn(&[2, 3], 192), randn(&[2, 3], 193)],
+    );
+    // Parts of a split, weighted differently so that each routes its own gradient.
+    let weighted = |parts: Vec<Tensor>| -> Result<Tensor> {
+        let mut total = parts[0].sum()?;
+        for (i, part) in parts.iter().enumerate().skip(1) {
+            total = total.add(&part.square()?.sum()?.mul_scalar(i as f64 + 1.0)?)?;
+        }
+        Ok(total)
+    };
+    check(|t| weighted(t[0].split(2, 1)?), &[randn(&[3, 5], 194)]);
+    check(|t| weighted(t[0].chunk(3, 0)?), &[randn(&[7, 2], 195)]);
+}

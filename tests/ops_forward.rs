@@ -677,3 +677,48 @@ fn comparisons_logic_extremes_and_nan_tests() {
         [3.0, 2.0, 3.0]
     );
 }
+
+#[test]
+fn axes_ops_match_pytorch_shapes_and_values() {
+    let x = randn(&[2, 1, 3], 300);
+    let shapes = |ts: &[Tensor]| ts.iter().map(|t| t.shape().to_vec()).collect::<Vec<_>>();
+    assert_eq!(x.unsqueeze(0).unwrap().shape(), &[1, 2, 1, 3]);
+    assert_eq!(x.unsqueeze(-1).unwrap().shape(), &[2, 1, 3, 1]);
+    assert_eq!(x.squeeze(1).unwrap().shape(), &[2, 3]);
+    assert_eq!(
+        x.squeeze(0).unwrap().shape(),
+        &[2, 1, 3],
+        "a longer axis stays"
+    );
+    assert_eq!(x.squeeze_all().shape(), &[2, 3]);
+    assert_eq!(x.flatten(0, -1).unwrap().shape(), &[6]);
+    assert_eq!(x.flatten(1, 2).unwrap().shape(), &[2, 3]);
+    assert_eq!(x.reshape_infer(&[3, -1]).unwrap().shape(), &[3, 2]);
+    assert_eq!(x.expand(&[4, -1, 5, -1]).unwrap().shape(), &[4, 2, 5, 3]);
+    assert_eq!(values(&x.unsqueeze(2).unwrap()), values(&x));
+    assert_eq!(
+        values(&x.transpose(0, 2).unwrap().squeeze_all()),
+        values(&x.transpose(0, 2).unwrap())
+    );
+    let parts = randn(&[7, 2], 301).chunk(3, 0).unwrap();
+    assert_eq!(shapes(&parts), [vec![3, 2], vec![3, 2], vec![1, 2]]);
+    let parts = randn(&[3, 5], 302).split(2, -1).unwrap();
+    assert_eq!(shapes(&parts), [vec![3, 2], vec![3, 2], vec![3, 1]]);
+    let (a, b) = (randn(&[2, 3], 303), randn(&[2, 3], 304));
+    let stacked = Tensor::stack(&[&a, &b], 1).unwrap();
+    assert_eq!(stacked.shape(), &[2, 2, 3]);
+    assert_eq!(values(&stacked.narrow(1, 1, 1).unwrap()), values(&b));
+    for err in [
+        x.reshape_infer(&[-1, -1]).unwrap_err(),
+        x.reshape_infer(&[4, -1]).unwrap_err(),
+        x.reshape_infer(&[0, -1]).unwrap_err(),
+        x.expand(&[-1, 2, 1, 3]).unwrap_err(),
+        x.expand(&[3, 2, 3]).unwrap_err(),
+        x.flatten(2, 0).unwrap_err(),
+        x.split(0, 0).unwrap_err(),
+        Tensor::stack(&[&a, &x], 0).unwrap_err(),
+        Tensor::stack(&[], 0).unwrap_err(),
+    ] {
+        assert!(!err.to_string().is_empty());
+    }
+}

@@ -3,6 +3,7 @@
 //! with other ops, so they run on whatever device the tensors live on.
 
 mod activation;
+mod axes;
 mod cast;
 mod compare;
 mod elementwise;
