@@ -183,3 +183,17 @@ fn a_chain_of_a_million_ops_backpropagates_and_drops_without_recursion() {
     assert_close(&values(&y), &[values(&x)[0] + 500_000.0], 1e-12);
     drop(y); // a million nested ops, unlinked iteratively
 }
+
+#[test]
+fn to_dtype_keeps_the_graph_between_floats_detaches_integers_and_refuses_complex() {
+    let x = randn(&[3], 14).requires_grad().unwrap();
+    assert!(x.to_dtype(DType::F32).unwrap().needs_grad());
+    let ints = x.mul_scalar(10.0).unwrap().to_dtype(DType::I64).unwrap();
+    assert!(!ints.needs_grad(), "an integer result has no gradient");
+    let err = x.to_dtype(DType::C64).unwrap_err();
+    assert!(
+        err.to_string().contains("complex") && err.to_string().contains(".detach()"),
+        "{err}"
+    );
+    assert!(x.detach().to_dtype(DType::C64).is_ok());
+}

@@ -347,8 +347,11 @@ fn npz_refuses_bombs_and_non_zip_files() {
 fn item_reads_one_element() {
     let t = Tensor::from_vec(vec![4.25f32], &[1, 1], &cpu()).unwrap();
     assert_eq!(t.item::<f32>().unwrap(), 4.25);
+    assert_eq!(t.item::<f64>().unwrap(), 4.25, "f32 widens to f64 exactly");
+    let third = Tensor::from_vec(vec![1.0f32 / 3.0], &[], &cpu()).unwrap();
+    assert_eq!(third.item::<f64>().unwrap(), f64::from(1.0f32 / 3.0));
     assert!(
-        t.item::<f64>()
+        t.item::<i32>()
             .unwrap_err()
             .to_string()
             .contains("to_dtype")
@@ -360,8 +363,13 @@ fn item_reads_one_element() {
             .to_string()
             .contains("2 elements")
     );
+    // item() returns a plain number, so it is allowed on a tensor in the graph (loss.item()).
+    let loss = t.clone().requires_grad().unwrap().mul_scalar(2.0).unwrap();
+    assert_eq!(loss.item::<f32>().unwrap(), 8.5);
+    assert_eq!(loss.item::<f64>().unwrap(), 8.5);
+    assert!(loss.needs_grad(), "and leaves the tensor attached");
     assert!(matches!(
-        t.clone().requires_grad().unwrap().item::<f32>(),
+        loss.to_ndarray::<f32>(),
         Err(Error::RequiresGrad { .. })
     ));
     let arr = DynArray::I64(ndarray::arr0(7i64).into_dyn());

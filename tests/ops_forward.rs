@@ -722,3 +722,43 @@ fn axes_ops_match_pytorch_shapes_and_values() {
         assert!(!err.to_string().is_empty());
     }
 }
+
+#[test]
+fn operators_chain_like_the_named_methods_and_return_errors() -> wgrad::Result<()> {
+    let (x, w, b) = (randn(&[4, 3], 310), randn(&[3, 2], 311), randn(&[2], 312));
+    let p = positive(&[4, 3], 313);
+    let chained = (((&x.matmul(&w)? + &b)? * 2.0)? - 1.0)?;
+    let named = x.matmul(&w)?.add(&b)?.mul_scalar(2.0)?.sub_scalar(1.0)?;
+    assert_eq!(values(&chained), values(&named));
+    let cases: Vec<(Tensor, Tensor)> = vec![
+        ((&x - &p)?, x.sub(&p)?),
+        ((&x * &p)?, x.mul(&p)?),
+        ((&x / &p)?, x.div(&p)?),
+        ((x.clone() + p.clone())?, x.add(&p)?),
+        ((x.clone() * &p)?, x.mul(&p)?),
+        ((&x + p.clone())?, x.add(&p)?),
+        ((1.5 - &x)?, x.rsub(1.5)?),
+        ((2.0 / &p)?, p.rdiv(2.0)?),
+        ((3.0 * x.clone())?, x.mul_scalar(3.0)?),
+        ((0.5 + &x)?, x.add_scalar(0.5)?),
+        ((&x / 4.0)?, x.div_scalar(4.0)?),
+        ((-&x)?, x.neg()?),
+        ((-x.clone())?, x.neg()?),
+        (((&x + &x) + &p)?, x.add(&x)?.add(&p)?),
+        (((&x * &x) - p.clone())?, x.mul(&x)?.sub(&p)?),
+        ((&p / (&x + 1.0))?, p.div(&x.add_scalar(1.0)?)?),
+    ];
+    for (i, (operator, method)) in cases.iter().enumerate() {
+        assert_eq!(values(operator), values(method), "case {i}");
+    }
+    // A mismatch is an Err, carried through the rest of the chain.
+    let wrong = randn(&[5], 314);
+    assert!((&x + &wrong).is_err());
+    assert!(((&x + &wrong) * &x).is_err());
+    // Gradients flow through operators as through the methods.
+    let leaf = x.detach().requires_grad()?;
+    ((&leaf * &leaf)? * 3.0)?.sum()?.backward()?;
+    let expected: Vec<f64> = values(&x).iter().map(|v| 6.0 * v).collect();
+    assert_close(&values(&leaf.grad().unwrap()), &expected, 1e-12);
+    Ok(())
+}

@@ -98,7 +98,10 @@ impl Tensor {
         })
     }
 
-    /// The value of a one-element tensor (of any shape), which must be detached.
+    /// The value of a one-element tensor (of any shape), as PyTorch's `item()`: a plain number
+    /// that aliases nothing, so unlike an export it is allowed on a tensor that requires grad
+    /// (`loss.item()`). `T` is the tensor's element type, or `f64` for any floating-point tensor
+    /// (widening is exact).
     pub fn item<T: Element>(&self) -> Result<T> {
         if self.numel() != 1 {
             return Err(Error::InvalidArgument {
@@ -110,8 +113,14 @@ impl Tensor {
                 ),
             });
         }
-        let array = self.to_ndarray::<T>()?;
-        array
+        let value = self.detach();
+        let value = if T::DTYPE == DType::F64 && self.dtype().is_float() {
+            value.to(&Device::cpu())?.to_dtype(DType::F64)?
+        } else {
+            value
+        };
+        value
+            .to_ndarray::<T>()?
             .into_iter()
             .next()
             .ok_or_else(|| Error::Internal("item: empty export".into()))

@@ -77,7 +77,7 @@ impl Tensor {
             .filter(|&&d| d != -1)
             .try_fold(1usize, |n, &d| n.checked_mul(d as usize))
             .ok_or_else(|| invalid(format!("{shape:?} has more elements than fit in memory")))?;
-        let inferred = if known == 0 { 0 } else { self.numel() / known };
+        let inferred = self.numel().checked_div(known).unwrap_or(0);
         let resolved: Vec<usize> = shape
             .iter()
             .map(|&d| if d == -1 { inferred } else { d as usize })

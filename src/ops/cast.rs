@@ -4,17 +4,28 @@ use crate::autograd::record;
 use crate::backend::Backend;
 use crate::device::Device;
 use crate::dtype::DType;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::shape::Layout;
 use crate::tensor::Tensor;
 
 impl Tensor {
     /// The elements converted to `dtype` like a C cast (floats round, integers wrap, a float to
-    /// an integer truncates toward zero). Differentiable between floating-point dtypes; the same
-    /// tensor when the dtype already matches.
+    /// an integer truncates toward zero). The same tensor when the dtype already matches.
+    ///
+    /// Differentiable between floating-point dtypes. An integer or bool result has no gradient
+    /// by definition, so it is detached (as in PyTorch). Converting a tensor that requires grad
+    /// to complex is an error until complex autograd exists, rather than a silent detach.
     pub fn to_dtype(&self, dtype: DType) -> Result<Tensor> {
         if dtype == self.dtype() {
             return Ok(self.clone());
+        }
+        if dtype == DType::C64 && self.needs_grad() {
+            return Err(Error::UnsupportedDType {
+                op: "to_dtype",
+                dtype,
+                hint: "gradients do not flow through complex numbers yet; convert a detached \
+                       tensor: .detach().to_dtype(DType::C64)",
+            });
         }
         let out = Tensor::from_kernel(self.storage().to_dtype(self.layout(), dtype), self.shape())?;
         if !dtype.is_float() {

@@ -9,6 +9,7 @@ mod compare;
 mod elementwise;
 mod loss;
 mod matmul;
+mod operators;
 mod reduce;
 mod shape_ops;
 mod unary;
