@@ -53,6 +53,7 @@ pub use device::{Device, GpuDevice};
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
 pub use export::{DynArray, npy, npz};
+pub use ops::{CrossEntropyOptions, Reduction};
 pub use tensor::Tensor;
 
 /// The README's examples, compiled and run as doctests so that they stay true.

@@ -420,6 +420,54 @@ fn gpu_reductions_matmul_and_shape_ops() {
         &[randn(&[7, 5], 93), labels],
         1e-5,
     );
+    let statistics: [(&str, Unary); 8] = [
+        ("min", Tensor::min),
+        ("min axis", |t| t.min_axis(1, true)),
+        ("var axis", |t| t.var_axis(0, 1.0, false)),
+        ("std", |t| t.std(0.0)),
+        ("logsumexp", |t| t.logsumexp(-1, false)),
+        ("norm 2 axis", |t| t.norm_axis(2.0, 1, false)),
+        ("norm 3", |t| t.norm(3.0)),
+        ("argmin", |t| t.argmin(1, false)),
+    ];
+    for (name, f) in statistics {
+        check(&gpu, name, |t| f(&t[0]), &[randn(&[7, 5], 96)], 1e-4);
+    }
+    let labels = Tensor::from_vec(vec![2i64, 0, 4, 1, 3, 3, 0], &[7], &cpu()).unwrap();
+    let options = wgrad::CrossEntropyOptions {
+        ignore_index: Some(3),
+        label_smoothing: 0.1,
+        reduction: wgrad::Reduction::Sum,
+    };
+    check(
+        &gpu,
+        "cross_entropy with options",
+        |t| t[0].cross_entropy_with(&t[1], &options),
+        &[randn(&[7, 5], 97), labels],
+        1e-5,
+    );
+    let probabilities = Tensor::rand(&[7, 5], DType::F32, 98, &cpu()).unwrap();
+    let losses: [(&str, Binary); 4] = [
+        ("l1_loss", |a, b| a.l1_loss(b, wgrad::Reduction::Mean)),
+        ("smooth_l1_loss", |a, b| {
+            a.smooth_l1_loss(b, 0.5, wgrad::Reduction::Sum)
+        }),
+        ("huber_loss", |a, b| {
+            a.huber_loss(b, 0.7, wgrad::Reduction::None)
+        }),
+        ("bce with logits", |a, b| {
+            a.binary_cross_entropy_with_logits(b, wgrad::Reduction::Mean)
+        }),
+    ];
+    for (name, f) in losses {
+        check(
+            &gpu,
+            name,
+            |t| f(&t[0], &t[1]),
+            &[randn(&[7, 5], 99), probabilities.clone()],
+            1e-5,
+        );
+    }
     check(
         &gpu,
         "mse_loss",

@@ -5,7 +5,10 @@
 mod common;
 
 use common::{positive, randn, values};
-use wgrad::{DType, Error, GradcheckOptions, Result, Tensor, gradcheck, gradgradcheck};
+use wgrad::{
+    CrossEntropyOptions, DType, Error, GradcheckOptions, Reduction, Result, Tensor, gradcheck,
+    gradgradcheck,
+};
 
 /// gradcheck and gradgradcheck of `f` at `inputs`, with PyTorch's tolerances.
 fn check(f: impl Fn(&[Tensor]) -> Result<Tensor>, inputs: &[Tensor]) {
@@ -382,4 +385,73 @@ fn axes_added_removed_merged_and_split() {
     };
     check(|t| weighted(t[0].split(2, 1)?), &[randn(&[3, 5], 194)]);
     check(|t| weighted(t[0].chunk(3, 0)?), &[randn(&[7, 2], 195)]);
+}
+
+#[test]
+fn min_var_std_logsumexp_and_norms() {
+    for (shape, axis) in [(&[6][..], 0), (&[3, 4][..], 1), (&[2, 3, 2][..], -2)] {
+        let x = randn(shape, 200);
+        check(|t| t[0].min(), std::slice::from_ref(&x));
+        check(|t| t[0].min_axis(axis, true), std::slice::from_ref(&x));
+        check(|t| t[0].var(1.0), std::slice::from_ref(&x));
+        check(
+            |t| t[0].var_axis(axis, 0.0, false),
+            std::slice::from_ref(&x),
+        );
+        check(|t| t[0].std(1.0), std::slice::from_ref(&x));
+        check(|t| t[0].std_axis(axis, 1.0, true), std::slice::from_ref(&x));
+        check(|t| t[0].logsumexp(axis, false), std::slice::from_ref(&x));
+        for p in [1.0, 2.0, 3.0, f64::INFINITY] {
+            check(|t| t[0].norm(p), std::slice::from_ref(&x));
+            check(|t| t[0].norm_axis(p, axis, false), std::slice::from_ref(&x));
+        }
+    }
+}
+
+#[test]
+fn losses_with_every_reduction() {
+    let dev = common::cpu();
+    for (n, classes, seed) in [(5, 3, 210), (8, 4, 211)] {
+        let labels: Vec<i64> = (0..n as i64)
+            .map(|i| (i * 5 + 1) % classes as i64)
+            .collect();
+        let labels = Tensor::from_vec(labels, &[n], &dev).unwrap();
+        let logits = randn(&[n, classes], seed);
+        let (pred, target) = (
+            randn(&[n, classes], seed + 1),
+            randn(&[n, classes], seed + 2),
+        );
+        let probabilities = Tensor::rand(&[n, classes], DType::F64, seed + 3, &dev).unwrap();
+        for reduction in [Reduction::Mean, Reduction::Sum, Reduction::None] {
+            let options = CrossEntropyOptions {
+                ignore_index: Some(2),
+                label_smoothing: 0.1,
+                reduction,
+            };
+            check(
+                |t| t[0].cross_entropy_with(&t[1], &options),
+                &[logits.clone(), labels.clone()],
+            );
+            check(
+                |t| t[0].log_softmax(1)?.nll_loss(&t[1], reduction),
+                &[logits.clone(), labels.clone()],
+            );
+            check(
+                |t| t[0].l1_loss(&t[1], reduction),
+                &[pred.clone(), target.clone()],
+            );
+            check(
+                |t| t[0].smooth_l1_loss(&t[1], 0.8, reduction),
+                &[pred.clone(), target.clone()],
+            );
+            check(
+                |t| t[0].huber_loss(&t[1], 0.5, reduction),
+                &[pred.clone(), target.clone()],
+            );
+            check(
+                |t| t[0].binary_cross_entropy_with_logits(&t[1], reduction),
+                &[pred.clone(), probabilities.clone()],
+            );
+        }
+    }
 }

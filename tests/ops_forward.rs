@@ -7,7 +7,7 @@ use common::{assert_close, cpu, positive, randn, values};
 use half::{bf16, f16};
 use ndarray::{Array, ArrayD, Axis, Dimension, Ix2, IxDyn, s};
 use num_complex::Complex32;
-use wgrad::{DType, Tensor};
+use wgrad::{CrossEntropyOptions, DType, Reduction, Tensor};
 
 fn nd(t: &Tensor) -> ArrayD<f64> {
     t.detach().to_ndarray::<f64>().unwrap()
@@ -761,4 +761,204 @@ fn operators_chain_like_the_named_methods_and_return_errors() -> wgrad::Result<(
     let expected: Vec<f64> = values(&x).iter().map(|v| 6.0 * v).collect();
     assert_close(&values(&leaf.grad().unwrap()), &expected, 1e-12);
     Ok(())
+}
+
+#[test]
+fn statistics_match_their_definitions() {
+    let t = randn(&[3, 5], 320);
+    let x = nd(&t);
+    let min = x.fold(f64::INFINITY, |m, &v| m.min(v));
+    assert_eq!(values(&t.min().unwrap()), vec![min]);
+    let row_min: Vec<f64> = x
+        .rows()
+        .into_iter()
+        .map(|r| r.fold(f64::INFINITY, |m, &v| m.min(v)))
+        .collect();
+    assert_eq!(values(&t.min_axis(1, false).unwrap()), row_min);
+    let argmin: Vec<f64> = x
+        .rows()
+        .into_iter()
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .fold(
+                    (0, f64::INFINITY),
+                    |b, (i, &v)| if v < b.1 { (i, v) } else { b },
+                )
+                .0 as f64
+        })
+        .collect();
+    assert_eq!(values(&t.argmin(1, false).unwrap()), argmin);
+    assert_close(&values(&t.var(1.0).unwrap()), &[x.var(1.0)], 1e-12);
+    assert_close(&values(&t.std(0.0).unwrap()), &[x.std(0.0)], 1e-12);
+    let col_var: Vec<f64> = x.var_axis(Axis(0), 1.0).into_iter().collect();
+    assert_close(
+        &values(&t.var_axis(0, 1.0, false).unwrap()),
+        &col_var,
+        1e-12,
+    );
+    let lse: Vec<f64> = x
+        .rows()
+        .into_iter()
+        .map(|r| r.mapv(f64::exp).sum().ln())
+        .collect();
+    assert_close(&values(&t.logsumexp(1, false).unwrap()), &lse, 1e-12);
+    assert_eq!(t.logsumexp(1, true).unwrap().shape(), &[3, 1]);
+    // Stable where the naive form overflows, and exact for rows of -inf.
+    let big = Tensor::from_vec(
+        vec![1000.0, 1000.0, f64::NEG_INFINITY, f64::NEG_INFINITY],
+        &[2, 2],
+        &cpu(),
+    )
+    .unwrap();
+    let stable = values(&big.logsumexp(1, false).unwrap());
+    assert_close(&stable[..1], &[1000.0 + 2f64.ln()], 1e-12);
+    assert_eq!(stable[1], f64::NEG_INFINITY);
+    let l1 = x.mapv(f64::abs).sum();
+    let l2 = x.mapv(|v| v * v).sum().sqrt();
+    let l3 = x.mapv(|v| v.abs().powi(3)).sum().cbrt();
+    let linf = x.fold(0.0f64, |m, &v| m.max(v.abs()));
+    for (p, expected) in [(1.0, l1), (2.0, l2), (3.0, l3), (f64::INFINITY, linf)] {
+        assert_close(&values(&t.norm(p).unwrap()), &[expected], 1e-12);
+    }
+    assert!(t.norm(0.0).is_err() && t.norm(-1.0).is_err());
+}
+
+#[test]
+fn losses_match_pytorchs_definitions() {
+    let logits = Tensor::from_vec(
+        vec![2.0, -1.0, 0.5, 0.0, 1.0, -2.0, 3.0, 0.5, 1.5],
+        &[3, 3],
+        &cpu(),
+    )
+    .unwrap();
+    let labels = Tensor::from_vec(vec![0i64, -100, 2], &[3], &cpu()).unwrap();
+    let log_p = nd(&logits.log_softmax(1).unwrap());
+    let options = CrossEntropyOptions {
+        ignore_index: Some(-100),
+        label_smoothing: 0.2,
+        reduction: Reduction::None,
+    };
+    let row = |i: usize, label: usize| {
+        -0.8 * log_p[[i, label]] - 0.2 * log_p.index_axis(Axis(0), i).mean().unwrap()
+    };
+    let per_row = values(&logits.cross_entropy_with(&labels, &options).unwrap());
+    assert_close(&per_row, &[row(0, 0), 0.0, row(2, 2)], 1e-12);
+    let mean = CrossEntropyOptions {
+        reduction: Reduction::Mean,
+        ..options
+    };
+    assert_close(
+        &values(&logits.cross_entropy_with(&labels, &mean).unwrap()),
+        &[(row(0, 0) + row(2, 2)) / 2.0],
+        1e-12,
+    );
+    // Without options, the plain mean over all rows of -log p[label].
+    let all = Tensor::from_vec(vec![0i64, 1, 2], &[3], &cpu()).unwrap();
+    let plain = -(log_p[[0, 0]] + log_p[[1, 1]] + log_p[[2, 2]]) / 3.0;
+    assert_close(
+        &values(&logits.cross_entropy(&all).unwrap()),
+        &[plain],
+        1e-12,
+    );
+    assert_close(
+        &values(
+            &logits
+                .log_softmax(1)
+                .unwrap()
+                .nll_loss(&all, Reduction::Sum)
+                .unwrap(),
+        ),
+        &[3.0 * plain],
+        1e-12,
+    );
+    // Labels out of range are named, unless they are the ignored value.
+    let bad = Tensor::from_vec(vec![0i64, 3, 1], &[3], &cpu()).unwrap();
+    assert!(
+        logits
+            .cross_entropy(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("label 3")
+    );
+    let unignored = Tensor::from_vec(vec![0i64, -100, -5], &[3], &cpu()).unwrap();
+    assert!(
+        logits
+            .cross_entropy_with(&unignored, &options)
+            .unwrap_err()
+            .to_string()
+            .contains("label -5")
+    );
+    assert!(
+        logits
+            .cross_entropy_with(
+                &all,
+                &CrossEntropyOptions {
+                    label_smoothing: 1.5,
+                    ..options
+                }
+            )
+            .is_err()
+    );
+
+    let (pred, target) = (randn(&[2, 3], 330), randn(&[2, 3], 331));
+    let d = nd(&pred) - nd(&target);
+    let mean = |a: ArrayD<f64>| a.mean().unwrap();
+    assert_close(
+        &values(&pred.l1_loss(&target, Reduction::Mean).unwrap()),
+        &[mean(d.mapv(f64::abs))],
+        1e-12,
+    );
+    let smooth = |v: f64, beta: f64| {
+        if v.abs() < beta {
+            0.5 * v * v / beta
+        } else {
+            v.abs() - 0.5 * beta
+        }
+    };
+    assert_close(
+        &values(&pred.smooth_l1_loss(&target, 0.8, Reduction::Sum).unwrap()),
+        &[d.mapv(|v| smooth(v, 0.8)).sum()],
+        1e-12,
+    );
+    assert_close(
+        &values(&pred.huber_loss(&target, 0.5, Reduction::Mean).unwrap()),
+        &[mean(d.mapv(|v| 0.5 * smooth(v, 0.5)))],
+        1e-12,
+    );
+    let probabilities = Tensor::rand(&[2, 3], DType::F64, 332, &cpu()).unwrap();
+    let bce = nd(&pred).mapv(|x| 1.0 / (1.0 + (-x).exp()));
+    let y = nd(&probabilities);
+    let expected = -(&y * &bce.mapv(f64::ln) + (1.0 - &y) * (1.0 - &bce).mapv(f64::ln));
+    assert_close(
+        &values(
+            &pred
+                .binary_cross_entropy_with_logits(&probabilities, Reduction::None)
+                .unwrap(),
+        ),
+        &expected.iter().copied().collect::<Vec<_>>(),
+        1e-12,
+    );
+    // Huge logits stay finite.
+    let huge = Tensor::from_vec(vec![800.0, -800.0], &[2], &cpu()).unwrap();
+    let zero_one = Tensor::from_vec(vec![1.0, 0.0], &[2], &cpu()).unwrap();
+    assert_eq!(
+        values(
+            &huge
+                .binary_cross_entropy_with_logits(&zero_one, Reduction::Sum)
+                .unwrap()
+        ),
+        vec![0.0]
+    );
+    assert!(pred.l1_loss(&randn(&[3], 333), Reduction::Mean).is_err());
+
+    let one_hot = Tensor::from_vec(vec![2i64, 0], &[2], &cpu())
+        .unwrap()
+        .one_hot(3)
+        .unwrap();
+    assert_eq!(
+        (one_hot.dtype(), values(&one_hot)),
+        (DType::I64, vec![0.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    );
+    assert!(all.one_hot(2).unwrap_err().to_string().contains("label 2"));
 }

@@ -1,118 +1,188 @@
-//! Softmax, log-softmax and the losses built on them.
-//!
-//! The softmaxes compute their forward from primitive kernels without recording, then record one
-//! node with the closed-form gradient: shorter graphs and fewer saved tensors than the composite.
+//! Losses, as `torch.nn.functional` defines them, each built from ops (so differentiable to any
+//! order, on both devices) and reduced as the caller asks.
 
-use crate::autograd::{no_grad, record_with_output};
-use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::shape::normalize_axis;
 use crate::tensor::Tensor;
 
+/// How a loss reduces its per-element values (PyTorch's `reduction=`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reduction {
+    /// Every value, in the input's shape.
+    None,
+    /// Their mean.
+    #[default]
+    Mean,
+    /// Their sum.
+    Sum,
+}
+
+impl Reduction {
+    fn apply(self, values: Tensor) -> Result<Tensor> {
+        match self {
+            Reduction::None => Ok(values),
+            Reduction::Mean => values.mean(),
+            Reduction::Sum => values.sum(),
+        }
+    }
+}
+
+/// Options of [`Tensor::cross_entropy_with`]; the defaults are PyTorch's.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CrossEntropyOptions {
+    /// Rows whose label is this contribute nothing, and the mean is over the other rows.
+    pub ignore_index: Option<i64>,
+    /// Mixes the target with the uniform distribution: `(1 - s) * one_hot + s / classes`.
+    pub label_smoothing: f64,
+    pub reduction: Reduction,
+}
+
 impl Tensor {
-    /// `x - max(x)` along `axis`: the same softmax, without overflow in `exp`.
-    fn shifted(&self, axis: usize) -> Result<Tensor> {
-        self.sub(&self.max_axes(&[axis], true)?)
-    }
-
-    /// `exp(x) / sum(exp(x))` along `axis`.
-    pub fn softmax(&self, axis: isize) -> Result<Tensor> {
-        self.require_float("softmax")?;
-        let axis = normalize_axis("softmax", axis, self.ndim())?;
-        let out = no_grad(|| {
-            let e = self.shifted(axis)?.exp()?;
-            e.div(&e.sum_axes(&[axis], true)?)
-        })?;
-        Ok(record_with_output(
-            out,
-            "softmax",
-            &[self],
-            move |g, y, _| {
-                let gy = g.mul(y)?;
-                Ok(vec![Some(gy.sub(&y.mul(&gy.sum_axes(&[axis], true)?)?)?)])
-            },
-        ))
-    }
-
-    /// `log(softmax(x))` along `axis`, computed stably.
-    pub fn log_softmax(&self, axis: isize) -> Result<Tensor> {
-        self.require_float("log_softmax")?;
-        let axis = normalize_axis("log_softmax", axis, self.ndim())?;
-        let out = no_grad(|| {
-            let s = self.shifted(axis)?;
-            s.sub(&s.exp()?.sum_axes(&[axis], true)?.log()?)
-        })?;
-        Ok(record_with_output(
-            out,
-            "log_softmax",
-            &[self],
-            move |g, y, _| {
-                Ok(vec![Some(
-                    g.sub(&y.exp()?.mul(&g.sum_axes(&[axis], true)?)?)?,
-                )])
-            },
-        ))
+    /// `Err` unless `target` has this tensor's shape.
+    fn same_shape(&self, op: &'static str, target: &Tensor) -> Result<()> {
+        if self.shape() == target.shape() {
+            Ok(())
+        } else {
+            Err(Error::ShapeMismatch {
+                op,
+                lhs: self.shape().to_vec(),
+                rhs: target.shape().to_vec(),
+                hint: "predictions and targets must have one shape; reshape one of them",
+            })
+        }
     }
 
     /// Mean cross-entropy of `[n, classes]` logits (this tensor) against `[n]` integer class
     /// labels, as `torch.nn.functional.cross_entropy`.
     pub fn cross_entropy(&self, labels: &Tensor) -> Result<Tensor> {
+        self.cross_entropy_with(labels, &CrossEntropyOptions::default())
+    }
+
+    /// Cross-entropy with PyTorch's `ignore_index`, `label_smoothing` and `reduction`.
+    pub fn cross_entropy_with(
+        &self,
+        labels: &Tensor,
+        options: &CrossEntropyOptions,
+    ) -> Result<Tensor> {
         self.require_float("cross_entropy")?;
-        self.same_device("cross_entropy", labels)?;
+        self.labelled_loss("cross_entropy", &self.log_softmax(-1)?, labels, options)
+    }
+
+    /// Negative log-likelihood of `[n, classes]` log-probabilities (this tensor) at `[n]` integer
+    /// labels (`torch.nn.functional.nll_loss`); `cross_entropy` is this after `log_softmax`.
+    pub fn nll_loss(&self, labels: &Tensor, reduction: Reduction) -> Result<Tensor> {
+        self.require_float("nll_loss")?;
+        let options = CrossEntropyOptions {
+            reduction,
+            ..CrossEntropyOptions::default()
+        };
+        self.labelled_loss("nll_loss", self, labels, &options)
+    }
+
+    /// The per-row `-(1 - s) log p[label] - s mean(log p)` of log-probabilities `log_p`, with
+    /// ignored rows removed, reduced as `options` say.
+    fn labelled_loss(
+        &self,
+        op: &'static str,
+        log_p: &Tensor,
+        labels: &Tensor,
+        options: &CrossEntropyOptions,
+    ) -> Result<Tensor> {
+        self.same_device(op, labels)?;
         let (&[n, classes], &[n_labels]) = (self.shape(), labels.shape()) else {
             return Err(Error::ShapeMismatch {
-                op: "cross_entropy",
+                op,
                 lhs: self.shape().to_vec(),
                 rhs: labels.shape().to_vec(),
-                hint: "it takes logits of shape [n, classes] and labels of shape [n]",
+                hint: "it takes scores of shape [n, classes] and labels of shape [n]",
             });
         };
         if n != n_labels {
             return Err(Error::ShapeMismatch {
-                op: "cross_entropy",
+                op,
                 lhs: self.shape().to_vec(),
                 rhs: labels.shape().to_vec(),
-                hint: "there must be one label per row of logits",
+                hint: "there must be one label per row",
             });
         }
-        if !matches!(labels.dtype(), DType::I32 | DType::I64 | DType::U8) {
-            return Err(Error::UnsupportedDType {
-                op: "cross_entropy",
-                dtype: labels.dtype(),
-                hint: "labels are class indices: convert them with .to_dtype(DType::I64)",
-            });
-        }
-        if let Some((low, high)) = labels
-            .integer_range()?
-            .filter(|&(lo, hi)| lo < 0 || hi >= classes as i64)
-        {
-            let label = if low < 0 { low } else { high };
+        let smoothing = options.label_smoothing;
+        if !(0.0..=1.0).contains(&smoothing) {
             return Err(Error::InvalidArgument {
-                op: "cross_entropy",
-                message: format!("label {label} is not a class index in 0..{classes}"),
+                op,
+                message: format!("label_smoothing {smoothing} is not in [0, 1]"),
             });
         }
-        let classes_row = Tensor::arange(0.0, classes as f64, 1.0, labels.dtype(), &self.device())?;
-        let one_hot = labels
-            .reshape(&[n, 1])?
-            .eq(&classes_row)?
+        labels.require_labels(op, classes, options.ignore_index)?;
+        let positions = Tensor::arange(0.0, classes as f64, 1.0, labels.dtype(), &self.device())?;
+        let target = labels
+            .unsqueeze(1)?
+            .eq(&positions)?
             .to_dtype(self.dtype())?;
-        self.log_softmax(1)?
-            .mul(&one_hot)?
-            .sum()?
-            .mul_scalar(-1.0 / n as f64)
+        let picked = log_p.mul(&target)?.sum_axis(1, false)?;
+        let mut per_row = picked.mul_scalar(-(1.0 - smoothing))?;
+        if smoothing > 0.0 {
+            per_row = per_row.sub(&log_p.mean_axis(1, false)?.mul_scalar(smoothing)?)?;
+        }
+        let Some(ignored) = options.ignore_index else {
+            return options.reduction.apply(per_row);
+        };
+        let kept = labels.ne_scalar(ignored as f64)?.to_dtype(self.dtype())?;
+        let per_row = per_row.mul(&kept)?;
+        match options.reduction {
+            Reduction::Mean => per_row.sum()?.div(&kept.sum()?),
+            other => other.apply(per_row),
+        }
     }
 
     /// Mean squared error between this tensor (predictions) and `target` of the same shape.
     pub fn mse_loss(&self, target: &Tensor) -> Result<Tensor> {
-        if self.shape() != target.shape() {
-            return Err(Error::ShapeMismatch {
-                op: "mse_loss",
-                lhs: self.shape().to_vec(),
-                rhs: target.shape().to_vec(),
-                hint: "predictions and targets must have one shape; reshape one of them",
+        self.same_shape("mse_loss", target)?;
+        self.sub(target)?.pow(2.0)?.mean()
+    }
+
+    /// Absolute error, `|x - target|`, reduced (`torch.nn.functional.l1_loss`).
+    pub fn l1_loss(&self, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
+        self.same_shape("l1_loss", target)?;
+        reduction.apply(self.sub(target)?.abs()?)
+    }
+
+    /// Squared error below `beta` (scaled by `1 / beta`), absolute error above it, joined
+    /// smoothly (`torch.nn.functional.smooth_l1_loss`).
+    pub fn smooth_l1_loss(
+        &self,
+        target: &Tensor,
+        beta: f64,
+        reduction: Reduction,
+    ) -> Result<Tensor> {
+        self.same_shape("smooth_l1_loss", target)?;
+        if beta.is_nan() || beta <= 0.0 {
+            return Err(Error::InvalidArgument {
+                op: "smooth_l1_loss",
+                message: format!("beta {beta} must be positive"),
             });
         }
-        self.sub(target)?.pow(2.0)?.mean()
+        let error = self.sub(target)?.abs()?;
+        let quadratic = error.square()?.mul_scalar(0.5 / beta)?;
+        let linear = error.sub_scalar(0.5 * beta)?;
+        reduction.apply(error.lt_scalar(beta)?.where_cond(&quadratic, &linear)?)
+    }
+
+    /// Huber loss: `delta` times the smooth L1 loss with `beta = delta`
+    /// (`torch.nn.functional.huber_loss`).
+    pub fn huber_loss(&self, target: &Tensor, delta: f64, reduction: Reduction) -> Result<Tensor> {
+        self.smooth_l1_loss(target, delta, Reduction::None)?
+            .mul_scalar(delta)
+            .and_then(|values| reduction.apply(values))
+    }
+
+    /// Binary cross-entropy of logits (this tensor) against targets in [0, 1] of the same shape,
+    /// in the stable form `softplus(x) - x * target`
+    /// (`torch.nn.functional.binary_cross_entropy_with_logits`).
+    pub fn binary_cross_entropy_with_logits(
+        &self,
+        target: &Tensor,
+        reduction: Reduction,
+    ) -> Result<Tensor> {
+        self.same_shape("binary_cross_entropy_with_logits", target)?;
+        reduction.apply(self.softplus()?.sub(&self.mul(target)?)?)
     }
 }

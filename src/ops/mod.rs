@@ -7,11 +7,15 @@ mod axes;
 mod cast;
 mod compare;
 mod elementwise;
+mod indexing;
 mod loss;
+pub use loss::{CrossEntropyOptions, Reduction};
 mod matmul;
 mod operators;
 mod reduce;
 mod shape_ops;
+mod softmax;
+mod statistics;
 mod unary;
 
 use crate::backend::Storage;

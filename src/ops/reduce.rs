@@ -38,7 +38,7 @@ impl Tensor {
         }
     }
 
-    fn all_axes(&self) -> Vec<usize> {
+    pub(super) fn all_axes(&self) -> Vec<usize> {
         (0..self.ndim()).collect()
     }
 
@@ -73,7 +73,7 @@ impl Tensor {
         self.mean_axes(&[axis], keepdim)
     }
 
-    fn mean_axes(&self, axes: &[usize], keepdim: bool) -> Result<Tensor> {
+    pub(super) fn mean_axes(&self, axes: &[usize], keepdim: bool) -> Result<Tensor> {
         self.require_float("mean")?;
         let count: usize = axes.iter().map(|&a| self.shape()[a]).product();
         self.sum_axes(axes, keepdim)?.mul_scalar(1.0 / count as f64)
