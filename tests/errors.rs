@@ -25,8 +25,15 @@ fn shapes_that_do_not_broadcast() {
         msg.contains("[3, 4]") && msg.contains("[5, 2]") && msg.contains("inner dimensions"),
         "{msg}"
     );
-    let (_, msg) = message(randn(&[4], 3).matmul(&randn(&[4, 2], 4)));
-    assert!(msg.contains("2-D or 3-D"), "{msg}");
+    let (_, msg) = message(randn(&[], 3).matmul(&randn(&[4, 2], 4)));
+    assert!(msg.contains("at least 1-D"), "{msg}");
+    let (_, msg) = message(randn(&[5], 3).matmul(&randn(&[4, 2], 4)));
+    assert!(msg.contains("inner dimensions"), "{msg}");
+    let (_, msg) = message(randn(&[2, 1, 3, 4], 3).matmul(&randn(&[3, 3, 4, 2], 4)));
+    assert!(
+        msg.contains("[2, 1, 3, 4]") && msg.contains("batch dimensions must broadcast"),
+        "{msg}"
+    );
     let (_, msg) = message(randn(&[2, 3, 4], 3).matmul(&randn(&[3, 4, 2], 4)));
     assert!(msg.contains("batch"), "{msg}");
     let (_, msg) = message(randn(&[2, 3], 5).broadcast_to(&[3, 3]));

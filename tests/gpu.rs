@@ -375,6 +375,17 @@ fn gpu_reductions_matmul_and_shape_ops() {
     );
     check(
         &gpu,
+        "matmul of 1-D and 4-D operands",
+        |t| t[1].matmul(&t[0].matmul(&t[2])?)?.sum_axis(-1, false),
+        &[
+            randn(&[2, 1, 3, 4], 91),
+            randn(&[3], 92),
+            randn(&[5, 4, 2], 93),
+        ],
+        1e-4,
+    );
+    check(
+        &gpu,
         "axes",
         |t| {
             let parts = t[0]

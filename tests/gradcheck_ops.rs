@@ -455,3 +455,22 @@ fn losses_with_every_reduction() {
         }
     }
 }
+
+#[test]
+fn matmul_of_every_rank() {
+    let cases: [(&[usize], &[usize]); 7] = [
+        (&[4], &[4]),
+        (&[3], &[3, 2]),
+        (&[2, 3], &[3]),
+        (&[2, 2, 3], &[3]),
+        (&[3], &[2, 3, 2]),
+        (&[2, 1, 2, 3], &[3, 3, 2]),
+        (&[2, 3, 2, 3], &[1, 3, 3, 2]),
+    ];
+    for (i, (a, b)) in cases.into_iter().enumerate() {
+        check(
+            |t| t[0].matmul(&t[1]),
+            &[randn(a, 220 + i as u64), randn(b, 230 + i as u64)],
+        );
+    }
+}

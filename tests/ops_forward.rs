@@ -962,3 +962,39 @@ fn losses_match_pytorchs_definitions() {
     );
     assert!(all.one_hot(2).unwrap_err().to_string().contains("label 2"));
 }
+
+#[test]
+fn matmul_follows_torch_for_every_rank() {
+    let (v, w) = (randn(&[3], 340), randn(&[3], 341));
+    let dot = v.matmul(&w).unwrap();
+    assert_eq!(dot.shape(), &[] as &[usize]);
+    assert_close(
+        &values(&dot),
+        &[nd(&v).iter().zip(nd(&w).iter()).map(|(a, b)| a * b).sum()],
+        1e-12,
+    );
+    let m = randn(&[3, 4], 342);
+    assert_eq!(v.matmul(&m).unwrap().shape(), &[4]);
+    assert_eq!(
+        values(&v.matmul(&m).unwrap()),
+        values(&v.reshape(&[1, 3]).unwrap().matmul(&m).unwrap())
+    );
+    assert_eq!(m.transpose(0, 1).unwrap().matmul(&v).unwrap().shape(), &[4]);
+    // N-D with broadcast batch axes, against a loop over the batch.
+    let (a, b) = (randn(&[2, 1, 3, 4], 343), randn(&[5, 4, 2], 344));
+    let c = a.matmul(&b).unwrap();
+    assert_eq!(c.shape(), &[2, 5, 3, 2]);
+    for i in 0..2 {
+        for j in 0..5 {
+            let expected = a
+                .narrow(0, i, 1)
+                .unwrap()
+                .reshape(&[3, 4])
+                .unwrap()
+                .matmul(&b.narrow(0, j, 1).unwrap().reshape(&[4, 2]).unwrap())
+                .unwrap();
+            let got = c.narrow(0, i, 1).unwrap().narrow(1, j, 1).unwrap();
+            assert_close(&values(&got), &values(&expected), 1e-12);
+        }
+    }
+}
