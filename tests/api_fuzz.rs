@@ -14,21 +14,28 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Command;
 
 use wgrad::nn::{Linear, Module};
-use wgrad::{DType, Device, GradOptions, Result, Tensor, grad, hessian, hvp, jacobian, npy};
+use wgrad::{
+    CrossEntropyOptions, DType, Device, GradOptions, Reduction, Result, Tensor, grad, hessian, hvp,
+    jacobian, npy,
+};
 
 /// Ops per chain.
 const CHAIN: usize = 24;
 
-/// SplitMix64: the fuzzer's own randomness, seeded per chain so that a failure reproduces.
+/// xorshift64*: the fuzzer's own randomness, seeded per chain so that a failure reproduces.
 struct Rng(u64);
 
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        // xorshift never leaves 0; any other state will do.
+        Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1)
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
     fn below(&mut self, n: usize) -> usize {
@@ -84,18 +91,7 @@ impl Rng {
     }
 
     fn dtype(&mut self) -> DType {
-        self.pick(&[
-            DType::F32,
-            DType::F32,
-            DType::F64,
-            DType::F16,
-            DType::BF16,
-            DType::I32,
-            DType::I64,
-            DType::U8,
-            DType::Bool,
-            DType::C64,
-        ])
+        self.pick(&DType::ALL)
     }
 }
 
@@ -111,7 +107,7 @@ fn devices() -> Vec<(&'static str, Device)> {
 /// One chain of calls from `seed`: tensors made on the CPU and `device`, then random ops on
 /// random members of the pool, each announced on stderr before it runs.
 fn chain(seed: u64, device: &Device) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut pool: Vec<Tensor> = Vec::new();
     for step in 0..CHAIN {
         match describe_and_run(&mut rng, &pool, device, step) {
@@ -160,7 +156,7 @@ fn describe_and_run(
     let name = |t: &Tensor| format!("{:?} {} on {}", t.shape(), t.dtype(), t.device());
     let (x, y) = (rng.axis(), rng.axis());
     let s = rng.scalar();
-    let op = rng.below(50);
+    let op = rng.below(100);
     announce(
         step,
         &format!(
@@ -181,6 +177,16 @@ fn describe_and_run(
     let start = rng.below(4);
     let len = rng.below(4);
     let (width, seed) = (rng.dim(), rng.next());
+    let (t, u) = (rng.scalar(), rng.scalar());
+    let (maybe_low, maybe_high) = (rng.chance(70).then_some(t), rng.chance(70).then_some(u));
+    let reduction = rng.pick(&[Reduction::None, Reduction::Mean, Reduction::Sum]);
+    let options = CrossEntropyOptions {
+        ignore_index: rng.chance(50).then_some(x as i64),
+        label_smoothing: t,
+        reduction,
+    };
+    let parts = rng.below(5);
+    let signed: Vec<isize> = small.iter().map(|&d| d as isize - 1).collect();
     match op {
         0 => a.add(&b),
         1 => a.sub(&b),
@@ -237,6 +243,63 @@ fn describe_and_run(
         )
         .and_then(|layer| layer.forward(&a)),
         48 => Tensor::from_ndarray(&a.detach().to_ndarray::<f32>()?.t(), &here),
+        50 => a.sin(),
+        51 => a.cos(),
+        52 => a.log1p(),
+        53 => a.expm1(),
+        54 => a.reciprocal(),
+        55 => a.rsqrt(),
+        56 => a.square(),
+        57 => a.sign(),
+        58 => a.clamp(maybe_low, maybe_high),
+        59 => a.silu(),
+        60 => a.softplus(),
+        61 => a.leaky_relu(s),
+        62 => a.elu(s),
+        63 => a.maximum(&b),
+        64 => a.minimum(&b),
+        65 => a.ne(&b),
+        66 => a.le(&b),
+        67 => a.ge(&b),
+        68 => a.gt_scalar(s),
+        69 => a.eq_scalar(s),
+        70 => a.logical_and(&b),
+        71 => a.logical_or(&b),
+        72 => a.logical_not(),
+        73 => a.isnan(),
+        74 => a.isfinite(),
+        75 => a.min(),
+        76 => a.min_axis(x, keepdim),
+        77 => a.argmin(x, keepdim),
+        78 => a.var_axis(x, s, keepdim),
+        79 => a.std(s),
+        80 => a.logsumexp(x, keepdim),
+        81 => a.norm_axis(s, x, keepdim),
+        82 => a.unsqueeze(x),
+        83 => a.squeeze(x),
+        84 => Ok(a.squeeze_all()),
+        85 => a.flatten(x, y),
+        86 => a.reshape_infer(&signed),
+        87 => a.expand(&signed),
+        88 => Tensor::stack(&[&a, &b], x),
+        89 => a.split(parts, x).and_then(|p| {
+            p.into_iter()
+                .next()
+                .ok_or_else(|| wgrad::Error::Internal("no part".into()))
+        }),
+        90 => a.chunk(parts, x).and_then(|p| {
+            p.into_iter()
+                .last()
+                .ok_or_else(|| wgrad::Error::Internal("no chunk".into()))
+        }),
+        91 => a.one_hot(width),
+        92 => a.cross_entropy_with(&b, &options),
+        93 => a.nll_loss(&b, reduction),
+        94 => a.smooth_l1_loss(&b, s, reduction),
+        95 => a.huber_loss(&b, s, reduction),
+        96 => a.binary_cross_entropy_with_logits(&b, reduction),
+        97 => ((&a + &b) * &c).and_then(|t| (s - &t)? / s),
+        98 => a.sub_scalar(s)?.div_scalar(t)?.rsub(u)?.rdiv(s),
         _ => export(&a),
     }
 }

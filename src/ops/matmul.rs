@@ -91,7 +91,11 @@ impl Tensor {
             return Err(Error::Internal("matmul: matrix dims".into()));
         };
         let batch_of = |t: &Tensor| if t.ndim() == 3 { t.shape()[0] } else { 1 };
-        let batch = batch_of(self).max(batch_of(rhs));
+        // Equal, or one of them 1 (a 2-D operand counts as a batch of 1), as matmul checked.
+        let batch = match (batch_of(self), batch_of(rhs)) {
+            (a, 1) => a,
+            (_, b) => b,
+        };
         let lhs3 = self.layout().broadcast_to(&[batch, m, k]);
         let rhs3 = rhs.layout().broadcast_to(&[batch, k, n]);
         let out_shape = if self.ndim() == 2 && rhs.ndim() == 2 {

@@ -4,7 +4,7 @@
 use crate::autograd::record;
 use crate::backend::{Backend, ReduceOp};
 use crate::error::{Error, Result};
-use crate::shape::{Layout, normalize_axis};
+use crate::shape::{Layout, checked_numel, normalize_axis};
 use crate::tensor::Tensor;
 
 impl Tensor {
@@ -23,10 +23,15 @@ impl Tensor {
 
     /// Runs a reduction kernel; the result keeps the reduced axes as length 1.
     fn reduce_keepdim(&self, op: ReduceOp, axes: &[usize]) -> Result<Tensor> {
-        Tensor::from_kernel(
-            self.storage().reduce(op, self.layout(), axes),
-            &self.reduced_shape(axes, true),
-        )
+        let shape = self.reduced_shape(axes, true);
+        // Reducing the only empty axis of [0, n, m] leaves n * m identities: more elements
+        // than the input had, and possibly more than fit.
+        let name = match op {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Max => "max",
+        };
+        checked_numel(name, &shape)?;
+        Tensor::from_kernel(self.storage().reduce(op, self.layout(), axes), &shape)
     }
 
     /// A keepdim result seen with the reduced axes dropped (a view, no copy).
