@@ -77,7 +77,10 @@ fn zero_size_tensors_flow_through_every_op() {
         // Reducing the empty axis away would make 20 * 2^62 identities: refused, not wrapped.
         let hollow = Tensor::zeros(&[4, 5, 0, 1 << 62], DType::F32, &dev).unwrap();
         let err = hollow.sum_axis(2, true).unwrap_err();
-        assert!(err.to_string().contains("more elements than fit"), "{dev}: {err}");
+        assert!(
+            err.to_string().contains("more elements than fit"),
+            "{dev}: {err}"
+        );
         // Reductions with an identity return it; the mean of nothing is NaN, as in PyTorch.
         assert_eq!(values(&x.sum().unwrap()), vec![0.0]);
         assert_eq!(values(&x.sum_axis(0, false).unwrap()), vec![0.0; 3]);
