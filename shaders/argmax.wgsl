@@ -12,11 +12,12 @@ var<workgroup> best_value: array<{{V}}, 256>;
 var<workgroup> best_index: array<u32, 256>;
 
 // Whether (vb, ib) beats (va, ia): NaN first, then the larger value, then the smaller index.
+// NaN's test is !(v == v): naga compiles != to an ordered comparison, false for NaN.
 fn beats(va: {{V}}, ia: u32, vb: {{V}}, ib: u32) -> bool {
-    if (va != va) {
-        return vb != vb && ib < ia;
+    if (!(va == va)) {
+        return !(vb == vb) && ib < ia;
     }
-    return vb != vb || vb > va || (vb == va && ib < ia);
+    return !(vb == vb) || vb > va || (vb == va && ib < ia);
 }
 
 @compute @workgroup_size(256)

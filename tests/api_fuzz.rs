@@ -156,7 +156,7 @@ fn describe_and_run(
     let name = |t: &Tensor| format!("{:?} {} on {}", t.shape(), t.dtype(), t.device());
     let (x, y) = (rng.axis(), rng.axis());
     let s = rng.scalar();
-    let op = rng.below(100);
+    let op = rng.below(104);
     announce(
         step,
         &format!(
@@ -300,6 +300,10 @@ fn describe_and_run(
         96 => a.binary_cross_entropy_with_logits(&b, reduction),
         97 => ((&a + &b) * &c).and_then(|t| (s - &t)? / s),
         98 => a.sub_scalar(s)?.div_scalar(t)?.rsub(u)?.rdiv(s),
+        99 => a.gather(x, &b),
+        100 => a.scatter_add(x, &b, &c),
+        101 => a.index_select(x, &b),
+        102 => a.masked_fill(&b, s),
         _ => export(&a),
     }
 }

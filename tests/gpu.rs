@@ -384,6 +384,41 @@ fn gpu_reductions_matmul_and_shape_ops() {
         ],
         1e-4,
     );
+    for dtype in [DType::I32, DType::I64] {
+        let index = Tensor::from_vec(vec![4i64, 0, 4, 2, 1, 1, 3, 0], &[2, 4], &cpu())
+            .unwrap()
+            .to_dtype(dtype)
+            .unwrap();
+        let ids = index.reshape(&[8]).unwrap();
+        check(
+            &gpu,
+            &format!("gather and scatter_add, {dtype} indices"),
+            |t| t[0].gather(1, &t[2])?.mul(&t[1])?.sum_axis(0, true),
+            &[randn(&[2, 5], 94), randn(&[2, 4], 95), index.clone()],
+            1e-5,
+        );
+        check(
+            &gpu,
+            &format!("scatter_add, {dtype} indices"),
+            |t| t[0].scatter_add(1, &t[2], &t[1]),
+            &[randn(&[2, 5], 96), randn(&[2, 4], 97), index],
+            1e-5,
+        );
+        check(
+            &gpu,
+            &format!("index_select of a view, {dtype} indices"),
+            |t| t[0].transpose(0, 1)?.index_select(0, &t[1]),
+            &[randn(&[3, 5], 98), ids],
+            1e-5,
+        );
+    }
+    check(
+        &gpu,
+        "masked_fill",
+        |t| t[0].masked_fill(&t[0].gt_scalar(0.3)?, -2.0),
+        &[randn(&[4, 6], 99)],
+        1e-5,
+    );
     check(
         &gpu,
         "axes",

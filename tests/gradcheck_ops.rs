@@ -474,3 +474,34 @@ fn matmul_of_every_rank() {
         );
     }
 }
+
+#[test]
+fn gather_scatter_add_index_select_and_masked_fill() {
+    let dev = common::cpu();
+    let ints = |v: Vec<i64>, shape: &[usize]| Tensor::from_vec(v, shape, &dev).unwrap();
+    // Repeated indices accumulate their gradients; an index narrower than the source is fine.
+    let index = ints(vec![2, 0, 2, 1, 1, 1], &[2, 3]);
+    check(
+        |t| t[0].gather(1, &t[1]),
+        &[randn(&[2, 4], 240), index.clone()],
+    );
+    check(
+        |t| t[0].gather(0, &t[1]),
+        &[randn(&[3, 5], 241), index.clone()],
+    );
+    check(
+        |t| t[0].scatter_add(1, &t[2], &t[1]),
+        &[randn(&[2, 4], 242), randn(&[2, 3], 243), index.clone()],
+    );
+    let ids = ints(vec![3, 0, 3, 1], &[4]);
+    check(
+        |t| t[0].index_select(0, &t[1]),
+        &[randn(&[5, 3], 244), ids.clone()],
+    );
+    check(
+        |t| t[0].index_select(-1, &t[1]),
+        &[randn(&[2, 4], 245), ids],
+    );
+    let mask = randn(&[3], 246).gt_scalar(0.0).unwrap();
+    check(|t| t[0].masked_fill(&mask, -1.5), &[randn(&[2, 3], 247)]);
+}

@@ -81,6 +81,10 @@ fn zero_size_tensors_flow_through_every_op() {
             err.to_string().contains("more elements than fit"),
             "{dev}: {err}"
         );
+        // Splitting an empty tensor's axis of 2^62 into parts of 1 would list 2^62 views.
+        let tall = Tensor::zeros(&[1 << 62, 0], DType::F32, &dev).unwrap();
+        let err = tall.split(1, 0).unwrap_err();
+        assert!(matches!(err, Error::OutOfMemory { .. }), "{dev}: {err}");
         // Reductions with an identity return it; the mean of nothing is NaN, as in PyTorch.
         assert_eq!(values(&x.sum().unwrap()), vec![0.0]);
         assert_eq!(values(&x.sum_axis(0, false).unwrap()), vec![0.0; 3]);

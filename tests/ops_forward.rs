@@ -998,3 +998,62 @@ fn matmul_follows_torch_for_every_rank() {
         }
     }
 }
+
+#[test]
+fn gather_scatter_add_index_select_and_masked_fill_match_loops() {
+    let x = randn(&[3, 4], 350);
+    let xs = nd(&x);
+    let index = Tensor::from_vec(vec![3i64, 0, 3, 1, 2, 2], &[3, 2], &cpu()).unwrap();
+    let gathered = nd(&x.gather(1, &index).unwrap());
+    let ix = index.to_ndarray::<i64>().unwrap();
+    for i in 0..3 {
+        for j in 0..2 {
+            assert_eq!(gathered[[i, j]], xs[[i, ix[[i, j]] as usize]]);
+        }
+    }
+    let src = randn(&[3, 2], 351);
+    let scattered = nd(&x.scatter_add(1, &index, &src).unwrap());
+    let mut expected = xs.clone();
+    for i in 0..3 {
+        for j in 0..2 {
+            expected[[i, ix[[i, j]] as usize]] += nd(&src)[[i, j]];
+        }
+    }
+    assert_nd_close(&scattered, &expected, 1e-15);
+    let ids = Tensor::from_vec(vec![2i32, 0, 2], &[3], &cpu()).unwrap();
+    let rows = nd(&x.index_select(0, &ids).unwrap());
+    assert_eq!(rows.shape(), &[3, 4]);
+    assert_eq!(rows.index_axis(Axis(0), 0), xs.index_axis(Axis(0), 2));
+    assert_eq!(rows.index_axis(Axis(0), 1), xs.index_axis(Axis(0), 0));
+    let mask = Tensor::from_vec(vec![true, false, false, true], &[4], &cpu()).unwrap();
+    let filled = nd(&x.masked_fill(&mask, 9.0).unwrap());
+    let column =
+        |a: &ArrayD<f64>, c: usize| a.index_axis(Axis(1), c).iter().copied().collect::<Vec<_>>();
+    assert_eq!(column(&filled, 0), vec![9.0; 3]);
+    assert_eq!(column(&filled, 1), column(&xs, 1));
+    // Out of range, negative, mis-shaped or non-integer indices are errors that say so.
+    let bad = Tensor::from_vec(vec![4i64, 0], &[2], &cpu()).unwrap();
+    let err = x.index_select(1, &bad).unwrap_err().to_string();
+    assert!(err.contains("index 4") && err.contains("length 4"), "{err}");
+    let negative = Tensor::from_vec(vec![-1i64, 0, 0, 0, 0, 0], &[3, 2], &cpu()).unwrap();
+    assert!(
+        x.gather(1, &negative)
+            .unwrap_err()
+            .to_string()
+            .contains("index -1")
+    );
+    assert!(
+        x.gather(1, &ids).is_err(),
+        "the index needs the tensor's rank"
+    );
+    assert!(
+        x.index_select(0, &index).is_err(),
+        "index_select takes a 1-D index"
+    );
+    assert!(
+        x.index_select(0, &x.narrow(0, 0, 1).unwrap().reshape(&[4]).unwrap())
+            .is_err()
+    );
+    assert!(x.masked_fill(&ids, 1.0).is_err(), "the mask is bool");
+    assert!(x.scatter_add(1, &index, &randn(&[3, 3], 352)).is_err());
+}

@@ -128,6 +128,18 @@ pub(crate) trait Backend: Sized {
     /// Batched matrix product of `[b, m, k]` and `[b, k, n]` views into `[b, m, n]`.
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self>;
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self>;
+    /// `torch.gather` along `axis`: the result has the index view's shape, and each element is
+    /// this view's at the index's value along `axis` (indices already checked in range).
+    fn gather(&self, layout: &Layout, axis: usize, index: (&Self, &Layout)) -> Result<Self>;
+    /// `torch.scatter_add` along `axis`: this view, with each element of `src` (read over the
+    /// index's shape) added at the index's value along `axis` (indices already checked).
+    fn scatter_add(
+        &self,
+        layout: &Layout,
+        axis: usize,
+        index: (&Self, &Layout),
+        src: (&Self, &Layout),
+    ) -> Result<Self>;
     /// The view's elements in C order.
     fn copy_strided(&self, layout: &Layout) -> Result<Self>;
     /// Concatenation along `axis` of views that agree on every other axis.
@@ -354,6 +366,32 @@ impl Backend for Storage {
         match (self, rhs) {
             (Storage::Cpu(a), Storage::Cpu(b)) => a.matmul(layout, b, rhs_layout).map(Storage::Cpu),
             (Storage::Gpu(a), Storage::Gpu(b)) => a.matmul(layout, b, rhs_layout).map(Storage::Gpu),
+            _ => Err(mixed()),
+        }
+    }
+
+    fn gather(&self, layout: &Layout, axis: usize, (index, il): (&Self, &Layout)) -> Result<Self> {
+        match (self, index) {
+            (Storage::Cpu(s), Storage::Cpu(i)) => s.gather(layout, axis, (i, il)).map(Storage::Cpu),
+            (Storage::Gpu(s), Storage::Gpu(i)) => s.gather(layout, axis, (i, il)).map(Storage::Gpu),
+            _ => Err(mixed()),
+        }
+    }
+
+    fn scatter_add(
+        &self,
+        layout: &Layout,
+        axis: usize,
+        (index, il): (&Self, &Layout),
+        (src, sl): (&Self, &Layout),
+    ) -> Result<Self> {
+        match (self, index, src) {
+            (Storage::Cpu(s), Storage::Cpu(i), Storage::Cpu(v)) => s
+                .scatter_add(layout, axis, (i, il), (v, sl))
+                .map(Storage::Cpu),
+            (Storage::Gpu(s), Storage::Gpu(i), Storage::Gpu(v)) => s
+                .scatter_add(layout, axis, (i, il), (v, sl))
+                .map(Storage::Gpu),
             _ => Err(mixed()),
         }
     }

@@ -3,6 +3,7 @@
 //! `reshape_infer` of a view that is not contiguous, which copies, as `reshape` does).
 
 use crate::autograd::record;
+use crate::backend::cpu::alloc;
 use crate::error::{Error, Result};
 use crate::shape::{Layout, normalize_axis};
 use crate::tensor::Tensor;
@@ -157,10 +158,13 @@ impl Tensor {
             });
         }
         let len = self.shape()[axis_index];
-        (0..len)
-            .step_by(size)
-            .map(|start| self.narrow(axis, start, size.min(len - start)))
-            .collect()
+        // An empty tensor may have an axis of any length: the list of parts is reserved
+        // fallibly, like any buffer whose size comes from the caller.
+        let mut parts = alloc::with_capacity(len.div_ceil(size))?;
+        for start in (0..len).step_by(size) {
+            parts.push(self.narrow(axis, start, size.min(len - start))?);
+        }
+        Ok(parts)
     }
 
     /// At most `chunks` views along `axis`, each of `ceil(len / chunks)` elements but the last

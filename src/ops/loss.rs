@@ -1,6 +1,7 @@
 //! Losses, as `torch.nn.functional` defines them, each built from ops (so differentiable to any
 //! order, on both devices) and reduced as the caller asks.
 
+use super::indexing::Indices;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -111,7 +112,7 @@ impl Tensor {
                 message: format!("label_smoothing {smoothing} is not in [0, 1]"),
             });
         }
-        labels.require_labels(op, classes, options.ignore_index)?;
+        labels.require_indices(op, Indices::Labels, classes, options.ignore_index)?;
         let positions = Tensor::arange(0.0, classes as f64, 1.0, labels.dtype(), &self.device())?;
         let target = labels
             .unsqueeze(1)?

@@ -312,3 +312,63 @@ pub(super) fn cat<T: Scalar>(
     }
     Ok(out)
 }
+
+/// Calls `f(flat, coords)` for each position of `shape` in C order.
+fn for_each_coords(shape: &[usize], mut f: impl FnMut(usize, &[usize])) {
+    let n = numel(shape);
+    let mut coords = vec![0; shape.len()];
+    for flat in 0..n {
+        f(flat, &coords);
+        for d in (0..shape.len()).rev() {
+            coords[d] += 1;
+            if coords[d] < shape[d] {
+                break;
+            }
+            coords[d] = 0;
+        }
+    }
+}
+
+/// `torch.gather` along `axis`: the result has `index_shape`, and position `c` reads the view at
+/// `c` with its `axis` coordinate replaced by `positions[c]` (in range, checked by the caller).
+pub(super) fn gather<T: Copy>(
+    src: &[T],
+    layout: &Layout,
+    axis: usize,
+    positions: &[usize],
+    index_shape: &[usize],
+) -> Result<Vec<T>> {
+    let mut out = alloc::with_capacity(numel(index_shape))?;
+    for_each_coords(index_shape, |flat, coords| {
+        let at = coords.iter().enumerate().map(|(d, &c)| {
+            let c = if d == axis { positions[flat] } else { c };
+            c * layout.strides[d]
+        });
+        out.push(src[layout.offset + at.sum::<usize>()]);
+    });
+    Ok(out)
+}
+
+/// `torch.scatter_add` along `axis`: a C-order copy of the view `base`, with `src[c]` added at
+/// `c` with its `axis` coordinate replaced by `positions[c]`, for `c` over `index_shape`, in C
+/// order (deterministic).
+pub(super) fn scatter_add<T: Arith>(
+    base: (&[T], &Layout),
+    axis: usize,
+    positions: &[usize],
+    index_shape: &[usize],
+    (src, sl): (&[T], &Layout),
+) -> Result<Vec<T>> {
+    let (values, layout) = base;
+    let mut out = map1(values, layout, |x| x)?;
+    let out_strides = contiguous_strides(&layout.shape);
+    for_each_coords(index_shape, |flat, coords| {
+        let (mut to, mut from) = (0, sl.offset);
+        for (d, &c) in coords.iter().enumerate() {
+            to += if d == axis { positions[flat] } else { c } * out_strides[d];
+            from += c * sl.strides[d];
+        }
+        out[to] = out[to].add(src[from]);
+    });
+    Ok(out)
+}

@@ -13,6 +13,8 @@ const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
 const REDUCE_SHORT: &str = include_str!("../../../shaders/reduce_short.wgsl");
 const ARGMAX: &str = include_str!("../../../shaders/argmax.wgsl");
 const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
+const GATHER: &str = include_str!("../../../shaders/gather.wgsl");
+const SCATTER_ADD: &str = include_str!("../../../shaders/scatter_add.wgsl");
 const MATMUL_VEC4: &str = include_str!("../../../shaders/matmul_vec4.wgsl");
 
 /// What an unsupported dtype on the GPU should do instead.
@@ -445,6 +447,30 @@ pub(crate) fn argmax_source(dtype: DType) -> Result<(String, String)> {
         .replace("{{A}}", wgsl_type(dtype)?)
         .replace("{{V}}", value);
     Ok((format!("argmax {dtype}"), source))
+}
+
+/// The gather (`scatter` false) or scatter_add kernel for elements of `dtype` and indices of
+/// `index` (i32 or i64).
+pub(crate) fn indexing_source(
+    scatter: bool,
+    dtype: DType,
+    index: DType,
+) -> Result<(String, String)> {
+    let op = if scatter { "scatter_add" } else { "gather" };
+    let read = match index {
+        DType::I32 => "u32(index[p])",
+        DType::I64 => "u32(index[p].x)",
+        other => return Err(unsupported(op, other)),
+    };
+    if scatter && !matches!(dtype, DType::F32 | DType::F16 | DType::I32) {
+        return Err(unsupported(op, dtype));
+    }
+    let template = if scatter { SCATTER_ADD } else { GATHER };
+    let source = program(dtype == DType::F16, template)
+        .replace("{{A}}", wgsl_type(dtype)?)
+        .replace("{{I}}", wgsl_type(index)?)
+        .replace("{{INDEX}}", read);
+    Ok((format!("{op} {dtype} {index}"), source))
 }
 
 /// The matmul kernel for `dtype`: matmul_vec4.wgsl when `vec4` (both operands row-major with

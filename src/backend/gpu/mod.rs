@@ -514,6 +514,90 @@ impl Backend for GpuStorage {
         Ok(out)
     }
 
+    fn gather(&self, layout: &Layout, axis: usize, (index, il): (&Self, &Layout)) -> Result<Self> {
+        self.require_bindable("gather", &[index])?;
+        let ctx = self.context();
+        let (key, source) = kernels::indexing_source(false, self.dtype, index.dtype)?;
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let outputs = il.numel();
+        let out = GpuStorage::alloc(ctx, outputs, self.dtype)?;
+        if outputs == 0 {
+            return Ok(out);
+        }
+        let ndim = il.ndim();
+        let mut meta = vec![
+            outputs as u32,
+            ndim as u32,
+            axis as u32,
+            layout.offset as u32,
+            il.offset as u32,
+        ];
+        meta.extend(
+            to_u32(&il.shape)
+                .chain(to_u32(&layout.strides))
+                .chain(to_u32(&il.strides)),
+        );
+        let bindings = [
+            Binding::whole(out.buffer()),
+            Binding::whole(self.buffer()),
+            Binding::whole(index.buffer()),
+        ];
+        ctx.dispatch(
+            &pipeline,
+            &meta,
+            &bindings,
+            ctx.grid(outputs.div_ceil(256) as u64)?,
+        )?;
+        Ok(out)
+    }
+
+    fn scatter_add(
+        &self,
+        layout: &Layout,
+        axis: usize,
+        (index, il): (&Self, &Layout),
+        (src, sl): (&Self, &Layout),
+    ) -> Result<Self> {
+        self.require_bindable("scatter_add", &[index, src])?;
+        let ctx = self.context();
+        let (key, source) = kernels::indexing_source(true, self.dtype, index.dtype)?;
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let outputs = layout.numel();
+        let out = GpuStorage::alloc(ctx, outputs, self.dtype)?;
+        if outputs == 0 {
+            return Ok(out);
+        }
+        let ndim = layout.ndim();
+        let mut meta = vec![
+            outputs as u32,
+            ndim as u32,
+            axis as u32,
+            layout.offset as u32,
+            sl.offset as u32,
+            il.offset as u32,
+        ];
+        meta.extend(
+            to_u32(&layout.shape)
+                .chain(to_u32(&il.shape))
+                .chain(to_u32(&layout.strides))
+                .chain(to_u32(&sl.strides))
+                .chain(to_u32(&il.strides)),
+        );
+        let bindings = [
+            Binding::whole(out.buffer()),
+            Binding::whole(self.buffer()),
+            Binding::whole(src.buffer()),
+            Binding::whole(index.buffer()),
+        ];
+        ctx.dispatch(
+            &pipeline,
+            &meta,
+            &bindings,
+            ctx.grid(outputs.div_ceil(256) as u64)?,
+        )?;
+        Ok(out)
+    }
+
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self> {
         self.map(
             dtype,
