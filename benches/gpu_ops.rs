@@ -1,5 +1,5 @@
 //! The same ops on the CPU and on the GPU (when an adapter exists), beside a plain copy kernel on
-//! the same adapter as its bandwidth roof, and beside the driver's own cost of 1000 dispatches
+//! the same adapter as its bandwidth roof (for gathered rows, a copy of as many contiguous ones), and beside the driver's own cost of 1000 dispatches
 //! made straight through wgpu as the floor of the per-op overhead. Every GPU iteration ends in
 //! `synchronize()`, so the time is the work's, not its recording's. Run with
 //! `cargo bench --bench gpu_ops`.
@@ -56,6 +56,38 @@ fn bandwidth(c: &mut Criterion) {
         group.throughput(Throughput::Bytes((N * 4) as u64));
         group.bench_function("sum", |bench| {
             bench.iter(|| finish(&device, a.sum().unwrap()))
+        });
+        group.finish();
+    }
+}
+
+/// A mini-batch of 64 rows gathered from a 10,000-row table (an embedding lookup), beside a
+/// copy of 64 contiguous rows: the same bytes moved without indexing.
+fn gather_rows(c: &mut Criterion) {
+    const ROWS: usize = 10_000;
+    const WIDTH: usize = 128;
+    let ids: Vec<i64> = (0..64).map(|i| (i * 7919 + 13) % ROWS as i64).collect();
+    for device in devices() {
+        let table = Tensor::rand(&[ROWS, WIDTH], DType::F32, 6, &Device::cpu())
+            .unwrap()
+            .to(&device)
+            .unwrap();
+        let index = Tensor::from_vec(ids.clone(), &[64], &device).unwrap();
+        let mut group = c.benchmark_group(format!("{device}_64_rows_of_10000x128_f32"));
+        group.throughput(Throughput::Bytes((2 * 64 * WIDTH * 4) as u64));
+        group.bench_function("copy_of_64_rows", |bench| {
+            bench.iter(|| finish(&device, table.narrow(0, 100, 64).unwrap().copy().unwrap()))
+        });
+        group.bench_function("index_select", |bench| {
+            bench.iter(|| finish(&device, table.index_select(0, &index).unwrap()))
+        });
+        // A fresh index tensor every step, as a data loader makes: its range check reads it
+        // back once (on the GPU, a wait).
+        group.bench_function("index_select_new_index", |bench| {
+            bench.iter(|| {
+                let index = Tensor::from_vec(ids.clone(), &[64], &device).unwrap();
+                finish(&device, table.index_select(0, &index).unwrap())
+            })
         });
         group.finish();
     }
@@ -202,5 +234,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = bandwidth, matmul, per_op_overhead }
+criterion_group! { name = benches; config = config(); targets = bandwidth, gather_rows, matmul, per_op_overhead }
 criterion_main!(benches);

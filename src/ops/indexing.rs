@@ -102,6 +102,11 @@ impl Tensor {
     pub fn gather(&self, axis: isize, index: &Tensor) -> Result<Tensor> {
         let axis = normalize_axis("gather", axis, self.ndim())?;
         self.check_index("gather", axis, index)?;
+        self.gather_checked(axis, index)
+    }
+
+    /// [`Tensor::gather`] with an index already checked.
+    fn gather_checked(&self, axis: usize, index: &Tensor) -> Result<Tensor> {
         let storage = self
             .storage()
             .gather(self.layout(), axis, (index.storage(), index.layout()));
@@ -163,13 +168,16 @@ impl Tensor {
                 message: format!("the index must be 1-D, not of shape {:?}", index.shape()),
             });
         };
+        self.same_device("index_select", index)?;
+        // Checked here, on the caller's tensor, whose range is remembered across calls.
+        index.require_indices("index_select", Indices::Positions, self.shape()[axis], None)?;
         let mut along = vec![1; self.ndim()];
         along[axis] = count;
         let mut shape = self.shape().to_vec();
         shape[axis] = count;
         // The index, seen as a broadcast view of the result's shape: no copy.
         let spread = index.reshape(&along)?.broadcast_to(&shape)?;
-        self.gather(axis as isize, &spread)
+        self.gather_checked(axis, &spread)
     }
 
     /// This tensor with `value` where `mask` (a bool tensor that broadcasts to this shape) is

@@ -313,62 +313,66 @@ pub(super) fn cat<T: Scalar>(
     Ok(out)
 }
 
-/// Calls `f(flat, coords)` for each position of `shape` in C order.
-fn for_each_coords(shape: &[usize], mut f: impl FnMut(usize, &[usize])) {
-    let n = numel(shape);
-    let mut coords = vec![0; shape.len()];
-    for flat in 0..n {
-        f(flat, &coords);
-        for d in (0..shape.len()).rev() {
-            coords[d] += 1;
-            if coords[d] < shape[d] {
-                break;
-            }
-            coords[d] = 0;
-        }
-    }
-}
-
-/// `torch.gather` along `axis`: the result has `index_shape`, and position `c` reads the view at
-/// `c` with its `axis` coordinate replaced by `positions[c]` (in range, checked by the caller).
-pub(super) fn gather<T: Copy>(
+/// `torch.gather` along `axis`: the result has the index view's shape, and position `c` reads
+/// the view at `c` with its `axis` coordinate replaced by `index[c]` (in range, checked by the
+/// caller). A walk over runs, as every kernel's: a run whose index is one value (index_select's
+/// broadcast index) is a row, copied as one slice.
+pub(super) fn gather<T: Copy, I: Scalar>(
     src: &[T],
     layout: &Layout,
     axis: usize,
-    positions: &[usize],
-    index_shape: &[usize],
+    (index, il): (&[I], &Layout),
 ) -> Result<Vec<T>> {
-    let mut out = alloc::with_capacity(numel(index_shape))?;
-    for_each_coords(index_shape, |flat, coords| {
-        let at = coords.iter().enumerate().map(|(d, &c)| {
-            let c = if d == axis { positions[flat] } else { c };
-            c * layout.strides[d]
-        });
-        out.push(src[layout.offset + at.sum::<usize>()]);
-    });
+    let mut out = alloc::with_capacity(il.numel())?;
+    // The source position of each element but for its `axis` coordinate, added per element.
+    let mut strides = layout.strides.clone();
+    let along = std::mem::replace(&mut strides[axis], 0);
+    let position = |i: usize| index[i].to_i64() as usize * along;
+    let walk = [strides.as_slice(), il.strides.as_slice()];
+    for_each_run(
+        &il.shape,
+        walk,
+        [layout.offset, il.offset],
+        |[s, i], len, steps| match steps {
+            [1, 0] => {
+                let start = s + position(i);
+                out.extend_from_slice(&src[start..start + len]);
+            }
+            [step, index_step] => {
+                out.extend((0..len).map(|k| src[s + k * step + position(i + k * index_step)]))
+            }
+        },
+    );
     Ok(out)
 }
 
 /// `torch.scatter_add` along `axis`: a C-order copy of the view `base`, with `src[c]` added at
-/// `c` with its `axis` coordinate replaced by `positions[c]`, for `c` over `index_shape`, in C
-/// order (deterministic).
-pub(super) fn scatter_add<T: Arith>(
-    base: (&[T], &Layout),
+/// `c` with its `axis` coordinate replaced by `index[c]`, for `c` over the index view's shape,
+/// in C order (deterministic).
+pub(super) fn scatter_add<T: Arith, I: Scalar>(
+    (values, layout): (&[T], &Layout),
     axis: usize,
-    positions: &[usize],
-    index_shape: &[usize],
+    (index, il): (&[I], &Layout),
     (src, sl): (&[T], &Layout),
 ) -> Result<Vec<T>> {
-    let (values, layout) = base;
     let mut out = map1(values, layout, |x| x)?;
-    let out_strides = contiguous_strides(&layout.shape);
-    for_each_coords(index_shape, |flat, coords| {
-        let (mut to, mut from) = (0, sl.offset);
-        for (d, &c) in coords.iter().enumerate() {
-            to += if d == axis { positions[flat] } else { c } * out_strides[d];
-            from += c * sl.strides[d];
-        }
-        out[to] = out[to].add(src[from]);
-    });
+    let mut out_strides = contiguous_strides(&layout.shape);
+    let along = std::mem::replace(&mut out_strides[axis], 0);
+    let walk = [
+        out_strides.as_slice(),
+        il.strides.as_slice(),
+        sl.strides.as_slice(),
+    ];
+    for_each_run(
+        &il.shape,
+        walk,
+        [0, il.offset, sl.offset],
+        |[o, i, s], len, [os, is, ss]| {
+            for k in 0..len {
+                let to = o + k * os + index[i + k * is].to_i64() as usize * along;
+                out[to] = out[to].add(src[s + k * ss]);
+            }
+        },
+    );
     Ok(out)
 }

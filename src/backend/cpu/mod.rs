@@ -323,9 +323,9 @@ impl Backend for CpuStorage {
     }
 
     fn gather(&self, layout: &Layout, axis: usize, (index, il): (&Self, &Layout)) -> Result<Self> {
-        let positions = index_positions(index, il)?;
-        match_storage!(self, all, v =>
-            Ok(Scalar::wrap(kernels::gather(v, layout, axis, &positions, &il.shape)?)))
+        match_storage!(index, [I32, I64, U8], i => match_storage!(self, all, v =>
+            Ok(Scalar::wrap(kernels::gather(v, layout, axis, (i, il))?))),
+            _ => Err(not_indices(index)))
     }
 
     fn scatter_add(
@@ -335,10 +335,11 @@ impl Backend for CpuStorage {
         (index, il): (&Self, &Layout),
         (src, sl): (&Self, &Layout),
     ) -> Result<Self> {
-        let positions = index_positions(index, il)?;
-        match_pair!((self, src), [F32, F64, I32, I64, C64], (v, s) =>
-            Ok(Scalar::wrap(kernels::scatter_add((v, layout), axis, &positions, &il.shape, (s, sl))?)),
-            _ => Err(unsupported("scatter_add", self.dtype(), TO_FLOAT)))
+        match_storage!(index, [I32, I64, U8], i =>
+            match_pair!((self, src), [F32, F64, I32, I64, C64], (v, s) =>
+                Ok(Scalar::wrap(kernels::scatter_add((v, layout), axis, (i, il), (s, sl))?)),
+                _ => Err(unsupported("scatter_add", self.dtype(), TO_FLOAT))),
+            _ => Err(not_indices(index)))
     }
 
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self> {
@@ -393,11 +394,13 @@ fn view_bytes<T: bytemuck::NoUninit, R>(
     }
 }
 
-/// An index view's values in C order, as positions (non-negative: checked by the caller).
-fn index_positions(index: &CpuStorage, layout: &Layout) -> Result<Vec<usize>> {
-    match_storage!(index, [I32, I64, U8], v =>
-        strided::map1(v, layout, |x| x.to_i64().max(0) as usize),
-        _ => Err(unsupported("indexing", index.dtype(), "indices are integers: convert them with .to_dtype(DType::I64)")))
+/// The error for an index tensor that does not hold integers.
+fn not_indices(index: &CpuStorage) -> Error {
+    unsupported(
+        "indexing",
+        index.dtype(),
+        "indices are integers: convert them with .to_dtype(DType::I64)",
+    )
 }
 
 /// The dtype of a typed slice, read off its element type.
