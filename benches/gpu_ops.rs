@@ -93,6 +93,24 @@ fn gather_rows(c: &mut Criterion) {
     }
 }
 
+/// Arg-reductions over short rows beside the value reduction of the same tensor.
+fn short_rows(c: &mut Criterion) {
+    for device in devices() {
+        let x = Tensor::randn(&[100_000, 2], DType::F32, 7, &Device::cpu())
+            .unwrap()
+            .to(&device)
+            .unwrap();
+        let mut group = c.benchmark_group(format!("{device}_100000x2_f32_along_1"));
+        group.bench_function("max_axis", |bench| {
+            bench.iter(|| finish(&device, x.max_axis(1, false).unwrap()))
+        });
+        group.bench_function("argmax", |bench| {
+            bench.iter(|| finish(&device, x.argmax(1, false).unwrap()))
+        });
+        group.finish();
+    }
+}
+
 fn matmul(c: &mut Criterion) {
     for device in devices() {
         let mut group = c.benchmark_group(format!("{device}_matmul_f32"));
@@ -234,5 +252,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = bandwidth, gather_rows, matmul, per_op_overhead }
+criterion_group! { name = benches; config = config(); targets = bandwidth, gather_rows, short_rows, matmul, per_op_overhead }
 criterion_main!(benches);

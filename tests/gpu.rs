@@ -592,7 +592,7 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
         &cpu(),
     )
     .unwrap();
-    let tests: [(&str, Unary); 7] = [
+    let tests: [(&str, Unary); 9] = [
         ("isnan", Tensor::isnan),
         ("isfinite", Tensor::isfinite),
         ("gt_scalar", |t| t.gt_scalar(0.0)),
@@ -604,6 +604,13 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
         }),
         ("maximum with NaN", |t| t.maximum(&t.neg()?)),
         ("clamp with NaN", |t| t.clamp(Some(-1.0), Some(1.0))),
+        ("argmax with NaN, a short row", |t| t.argmax(0, false)),
+        ("argmax with NaN, a long row", |t| {
+            t.reshape(&[1, 6])?
+                .broadcast_to(&[50, 6])?
+                .reshape(&[1, 300])?
+                .argmax(1, false)
+        }),
     ];
     for (name, f) in tests {
         check(

@@ -12,6 +12,7 @@ const ELEMENTWISE: &str = include_str!("../../../shaders/elementwise.wgsl");
 const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
 const REDUCE_SHORT: &str = include_str!("../../../shaders/reduce_short.wgsl");
 const ARGMAX: &str = include_str!("../../../shaders/argmax.wgsl");
+const ARGMAX_SHORT: &str = include_str!("../../../shaders/argmax_short.wgsl");
 const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
 const GATHER: &str = include_str!("../../../shaders/gather.wgsl");
 const SCATTER_ADD: &str = include_str!("../../../shaders/scatter_add.wgsl");
@@ -436,17 +437,20 @@ impl Fold {
 }
 
 /// The argmax kernel for `dtype`.
-pub(crate) fn argmax_source(dtype: DType) -> Result<(String, String)> {
+/// The argmax kernel for `dtype`: argmax_short.wgsl when `short` (one invocation per output),
+/// else argmax.wgsl (one workgroup per output).
+pub(crate) fn argmax_source(dtype: DType, short: bool) -> Result<(String, String)> {
     let value = match dtype {
         DType::F32 | DType::F16 => "f32",
         DType::I32 => "i32",
         DType::Bool => "u32",
         other => return Err(unsupported("argmax", other)),
     };
-    let source = program(dtype == DType::F16, ARGMAX)
+    let template = if short { ARGMAX_SHORT } else { ARGMAX };
+    let source = program(dtype == DType::F16, template)
         .replace("{{A}}", wgsl_type(dtype)?)
         .replace("{{V}}", value);
-    Ok((format!("argmax {dtype}"), source))
+    Ok((format!("argmax {dtype} short {short}"), source))
 }
 
 /// The gather (`scatter` false) or scatter_add kernel for elements of `dtype` and indices of

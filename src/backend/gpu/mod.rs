@@ -27,7 +27,8 @@ use crate::shape::{Layout, numel};
 
 /// Reduced elements one workgroup folds before a second pass combines the partials.
 const REDUCE_CHUNK: usize = 256 * 128;
-/// The longest reduction one invocation folds alone (reduce_short.wgsl); longer ones get a tree.
+/// The longest reduction one invocation folds alone (reduce_short.wgsl, argmax_short.wgsl);
+/// longer ones get a tree.
 const SHORT_REDUCTION: usize = 256;
 
 /// A buffer that goes back to its context's pool when the last tensor or queued op holding it
@@ -448,7 +449,8 @@ impl Backend for GpuStorage {
     fn argmax(&self, layout: &Layout, axis: usize) -> Result<Self> {
         self.require_bindable("argmax", &[])?;
         let ctx = self.context();
-        let (key, source) = kernels::argmax_source(self.dtype)?;
+        let short = layout.shape[axis] <= SHORT_REDUCTION;
+        let (key, source) = kernels::argmax_source(self.dtype, short)?;
         let pipeline = ctx.pipeline(&key, || Ok(source))?;
         let (kept_shape, kept_strides, _, _) = split_axes(layout, &[axis]);
         let outputs = numel(&kept_shape);
@@ -461,7 +463,8 @@ impl Backend for GpuStorage {
         meta.extend([kept_shape.len() as u32, layout.offset as u32]);
         meta.extend(to_u32(&kept_shape).chain(to_u32(&kept_strides)));
         let bindings = [Binding::whole(out.buffer()), Binding::whole(self.buffer())];
-        ctx.dispatch(&pipeline, &meta, &bindings, ctx.grid(outputs as u64)?)?;
+        let workgroups = if short { outputs.div_ceil(64) } else { outputs };
+        ctx.dispatch(&pipeline, &meta, &bindings, ctx.grid(workgroups as u64)?)?;
         Ok(out)
     }
 
