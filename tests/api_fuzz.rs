@@ -156,7 +156,7 @@ fn describe_and_run(
     let name = |t: &Tensor| format!("{:?} {} on {}", t.shape(), t.dtype(), t.device());
     let (x, y) = (rng.axis(), rng.axis());
     let s = rng.scalar();
-    let op = rng.below(104);
+    let op = rng.below(107);
     announce(
         step,
         &format!(
@@ -304,6 +304,9 @@ fn describe_and_run(
         100 => a.scatter_add(x, &b, &c),
         101 => a.index_select(x, &b),
         102 => a.masked_fill(&b, s),
+        103 => a.argsort(x, keepdim),
+        104 => a.sort(x, keepdim).map(|(values, _)| values),
+        105 => a.topk(parts, x, keepdim).map(|(_, indices)| indices),
         _ => export(&a),
     }
 }

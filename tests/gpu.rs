@@ -414,6 +414,19 @@ fn gpu_reductions_matmul_and_shape_ops() {
     }
     check(
         &gpu,
+        "sort and topk",
+        |t| {
+            let (sorted, _) = t[0].sort(1, true)?;
+            let (top, at) = t[0].topk(3, 0, false)?;
+            sorted
+                .sum_axis(0, false)?
+                .add(&top.mul(&at.to_dtype(DType::F32)?)?.sum_axis(0, false)?)
+        },
+        &[randn(&[9, 6], 100)],
+        1e-5,
+    );
+    check(
+        &gpu,
         "masked_fill",
         |t| t[0].masked_fill(&t[0].gt_scalar(0.3)?, -2.0),
         &[randn(&[4, 6], 99)],
@@ -592,7 +605,7 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
         &cpu(),
     )
     .unwrap();
-    let tests: [(&str, Unary); 9] = [
+    let tests: [(&str, Unary); 11] = [
         ("isnan", Tensor::isnan),
         ("isfinite", Tensor::isfinite),
         ("gt_scalar", |t| t.gt_scalar(0.0)),
@@ -605,6 +618,8 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
         ("maximum with NaN", |t| t.maximum(&t.neg()?)),
         ("clamp with NaN", |t| t.clamp(Some(-1.0), Some(1.0))),
         ("argmax with NaN, a short row", |t| t.argmax(0, false)),
+        ("argsort with NaN", |t| t.argsort(0, false)),
+        ("argsort descending with NaN", |t| t.argsort(0, true)),
         ("argmax with NaN, a long row", |t| {
             t.reshape(&[1, 6])?
                 .broadcast_to(&[50, 6])?

@@ -505,3 +505,13 @@ fn gather_scatter_add_index_select_and_masked_fill() {
     let mask = randn(&[3], 246).gt_scalar(0.0).unwrap();
     check(|t| t[0].masked_fill(&mask, -1.5), &[randn(&[2, 3], 247)]);
 }
+
+#[test]
+fn sort_and_topk_values() {
+    for (shape, axis) in [(&[6][..], 0), (&[3, 4][..], 1), (&[3, 4][..], 0)] {
+        check(|t| Ok(t[0].sort(axis, false)?.0), &[randn(shape, 250)]);
+        check(|t| Ok(t[0].sort(axis, true)?.0), &[randn(shape, 251)]);
+        check(|t| Ok(t[0].topk(2, axis, true)?.0), &[randn(shape, 252)]);
+        check(|t| Ok(t[0].topk(2, axis, false)?.0), &[randn(shape, 253)]);
+    }
+}

@@ -1057,3 +1057,45 @@ fn gather_scatter_add_index_select_and_masked_fill_match_loops() {
     assert!(x.masked_fill(&ids, 1.0).is_err(), "the mask is bool");
     assert!(x.scatter_add(1, &index, &randn(&[3, 3], 352)).is_err());
 }
+
+#[test]
+fn sorting_is_stable_puts_nan_last_and_matches_std() {
+    let x = randn(&[4, 7], 360);
+    for descending in [false, true] {
+        let (values, indices) = x.sort(1, descending).unwrap();
+        let (xs, vs) = (nd(&x), nd(&values));
+        let is = indices.to_ndarray::<i64>().unwrap();
+        for r in 0..4 {
+            let mut row: Vec<f64> = xs.index_axis(Axis(0), r).iter().copied().collect();
+            row.sort_by(|a, b| {
+                if descending {
+                    b.total_cmp(a)
+                } else {
+                    a.total_cmp(b)
+                }
+            });
+            let got: Vec<f64> = vs.index_axis(Axis(0), r).iter().copied().collect();
+            assert_eq!(got, row);
+            for c in 0..7 {
+                assert_eq!(vs[[r, c]], xs[[r, is[[r, c]] as usize]]);
+            }
+        }
+    }
+    let ties = Tensor::from_vec(vec![2.0, f64::NAN, 1.0, 2.0, 1.0], &[5], &cpu()).unwrap();
+    assert_eq!(
+        values(&ties.argsort(0, false).unwrap()),
+        vec![2.0, 4.0, 0.0, 3.0, 1.0]
+    );
+    assert_eq!(
+        values(&ties.argsort(0, true).unwrap()),
+        vec![1.0, 0.0, 3.0, 2.0, 4.0]
+    );
+    let (top, at) = x.topk(3, 0, true).unwrap();
+    assert_eq!((top.shape(), at.shape()), (&[3, 7][..], &[3, 7][..]));
+    assert_eq!(
+        values(&top.narrow(0, 0, 1).unwrap()),
+        values(&x.max_axis(0, true).unwrap())
+    );
+    assert!(x.topk(5, 0, true).is_err());
+    assert_eq!(x.argsort(0, false).unwrap().dtype(), DType::I64);
+}

@@ -125,6 +125,9 @@ pub(crate) trait Backend: Sized {
     fn reduce(&self, op: ReduceOp, layout: &Layout, axes: &[usize]) -> Result<Self>;
     /// Index (i64) of the first maximum along `axis`, which is kept with length 1.
     fn argmax(&self, layout: &Layout, axis: usize) -> Result<Self>;
+    /// The permutation (i64, C order, the view's shape) that sorts each row along the view's
+    /// last axis, ascending or `descending`; NaN counts as the largest, and ties keep their order.
+    fn argsort(&self, layout: &Layout, descending: bool) -> Result<Self>;
     /// Batched matrix product of `[b, m, k]` and `[b, k, n]` views into `[b, m, n]`.
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self>;
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self>;
@@ -359,6 +362,13 @@ impl Backend for Storage {
         match self {
             Storage::Cpu(s) => s.argmax(layout, axis).map(Storage::Cpu),
             Storage::Gpu(s) => s.argmax(layout, axis).map(Storage::Gpu),
+        }
+    }
+
+    fn argsort(&self, layout: &Layout, descending: bool) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => s.argsort(layout, descending).map(Storage::Cpu),
+            Storage::Gpu(s) => s.argsort(layout, descending).map(Storage::Gpu),
         }
     }
 

@@ -106,7 +106,7 @@ impl Tensor {
     }
 
     /// [`Tensor::gather`] with an index already checked.
-    fn gather_checked(&self, axis: usize, index: &Tensor) -> Result<Tensor> {
+    pub(super) fn gather_checked(&self, axis: usize, index: &Tensor) -> Result<Tensor> {
         let storage = self
             .storage()
             .gather(self.layout(), axis, (index.storage(), index.layout()));

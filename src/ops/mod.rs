@@ -15,6 +15,7 @@ mod operators;
 mod reduce;
 mod shape_ops;
 mod softmax;
+mod sort;
 mod statistics;
 mod unary;
 

@@ -376,3 +376,31 @@ pub(super) fn scatter_add<T: Arith, I: Scalar>(
     );
     Ok(out)
 }
+
+/// The permutation that sorts each row along the view's last axis (NaN largest, ties in
+/// order: a stable sort), as i64 in C order.
+pub(super) fn argsort<T: Ordered>(
+    src: &[T],
+    layout: &Layout,
+    descending: bool,
+) -> Result<Vec<i64>> {
+    let values = map1(src, layout, |x| x)?;
+    let length = layout.shape.last().copied().unwrap_or(1);
+    let mut out: Vec<i64> = alloc::with_capacity(values.len())?;
+    let order = |a: &T, b: &T| match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        (false, false) => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
+    };
+    for row in values.chunks(length.max(1)) {
+        let mut indices: Vec<usize> = (0..row.len()).collect();
+        if descending {
+            indices.sort_by(|&i, &j| order(&row[j], &row[i]));
+        } else {
+            indices.sort_by(|&i, &j| order(&row[i], &row[j]));
+        }
+        out.extend(indices.into_iter().map(|i| i as i64));
+    }
+    Ok(out)
+}

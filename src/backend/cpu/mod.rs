@@ -295,6 +295,12 @@ impl Backend for CpuStorage {
             _ => Err(unsupported("argmax", self.dtype(), "complex numbers have no order")))
     }
 
+    fn argsort(&self, layout: &Layout, descending: bool) -> Result<Self> {
+        match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, Bool], v =>
+            Ok(CpuStorage::I64(kernels::argsort(v, layout, descending)?)),
+            _ => Err(unsupported("argsort", self.dtype(), "complex numbers have no order")))
+    }
+
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         // GEMM reads transposed views in place but not broadcast (stride-0) matrices: copy those.
         // An empty matrix has stride-0 axes of its own and nothing to copy.

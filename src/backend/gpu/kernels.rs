@@ -13,6 +13,7 @@ const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
 const REDUCE_SHORT: &str = include_str!("../../../shaders/reduce_short.wgsl");
 const ARGMAX: &str = include_str!("../../../shaders/argmax.wgsl");
 const ARGMAX_SHORT: &str = include_str!("../../../shaders/argmax_short.wgsl");
+const ARGSORT: &str = include_str!("../../../shaders/argsort.wgsl");
 const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
 const GATHER: &str = include_str!("../../../shaders/gather.wgsl");
 const SCATTER_ADD: &str = include_str!("../../../shaders/scatter_add.wgsl");
@@ -475,6 +476,23 @@ pub(crate) fn indexing_source(
         .replace("{{I}}", wgsl_type(index)?)
         .replace("{{INDEX}}", read);
     Ok((format!("{op} {dtype} {index}"), source))
+}
+
+/// The argsort kernel for `dtype`, ascending or `descending` (ties keep their order either way).
+pub(crate) fn argsort_source(dtype: DType, descending: bool) -> Result<(String, String)> {
+    let value = match dtype {
+        DType::F32 | DType::F16 => "f32",
+        DType::I32 => "i32",
+        DType::Bool => "u32",
+        other => return Err(unsupported("argsort", other)),
+    };
+    // Insertion moves a key past an earlier one only when it must come strictly before it.
+    let test = if descending { "after" } else { "before" };
+    let source = program(dtype == DType::F16, ARGSORT)
+        .replace("{{A}}", wgsl_type(dtype)?)
+        .replace("{{V}}", value)
+        .replace("{{BEFORE}}", test);
+    Ok((format!("argsort {dtype} descending {descending}"), source))
 }
 
 /// The matmul kernel for `dtype`: matmul_vec4.wgsl when `vec4` (both operands row-major with

@@ -468,6 +468,33 @@ impl Backend for GpuStorage {
         Ok(out)
     }
 
+    fn argsort(&self, layout: &Layout, descending: bool) -> Result<Self> {
+        self.require_bindable("argsort", &[])?;
+        let ctx = self.context();
+        let (key, source) = kernels::argsort_source(self.dtype, descending)?;
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let axis = layout.ndim().saturating_sub(1);
+        let length = layout.shape.get(axis).copied().unwrap_or(1);
+        let (kept_shape, kept_strides, _, _) = split_axes(layout, &[axis]);
+        let rows = numel(&kept_shape);
+        let out = GpuStorage::alloc(ctx, layout.numel(), DType::I64)?;
+        if layout.numel() == 0 {
+            return Ok(out);
+        }
+        let stride = layout.strides.get(axis).copied().unwrap_or(0);
+        let mut meta = vec![rows as u32, length as u32, stride as u32];
+        meta.extend([kept_shape.len() as u32, layout.offset as u32]);
+        meta.extend(to_u32(&kept_shape).chain(to_u32(&kept_strides)));
+        let bindings = [Binding::whole(out.buffer()), Binding::whole(self.buffer())];
+        ctx.dispatch(
+            &pipeline,
+            &meta,
+            &bindings,
+            ctx.grid(rows.div_ceil(64) as u64)?,
+        )?;
+        Ok(out)
+    }
+
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         self.require_bindable("matmul", &[rhs])?;
         let ctx = self.context();
