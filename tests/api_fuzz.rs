@@ -156,7 +156,7 @@ fn describe_and_run(
     let name = |t: &Tensor| format!("{:?} {} on {}", t.shape(), t.dtype(), t.device());
     let (x, y) = (rng.axis(), rng.axis());
     let s = rng.scalar();
-    let op = rng.below(107);
+    let op = rng.below(108);
     announce(
         step,
         &format!(
@@ -307,6 +307,7 @@ fn describe_and_run(
         103 => a.argsort(x, keepdim),
         104 => a.sort(x, keepdim).map(|(values, _)| values),
         105 => a.topk(parts, x, keepdim).map(|(_, indices)| indices),
+        106 => a.cumsum(x),
         _ => export(&a),
     }
 }

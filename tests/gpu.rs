@@ -414,6 +414,13 @@ fn gpu_reductions_matmul_and_shape_ops() {
     }
     check(
         &gpu,
+        "cumsum along each axis",
+        |t| t[0].cumsum(0)?.mul(&t[0].cumsum(-1)?),
+        &[randn(&[9, 6], 101)],
+        1e-5,
+    );
+    check(
+        &gpu,
         "sort and topk",
         |t| {
             let (sorted, _) = t[0].sort(1, true)?;

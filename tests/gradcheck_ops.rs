@@ -515,3 +515,16 @@ fn sort_and_topk_values() {
         check(|t| Ok(t[0].topk(2, axis, false)?.0), &[randn(shape, 253)]);
     }
 }
+
+#[test]
+fn cumsum_along_each_axis() {
+    for (shape, axis) in [
+        (&[6][..], 0),
+        (&[3, 4][..], 1),
+        (&[3, 4][..], 0),
+        (&[2, 3, 2][..], -2),
+    ] {
+        check(|t| t[0].cumsum(axis), &[randn(shape, 260)]);
+        check(|t| t[0].cumsum(axis)?.square(), &[randn(shape, 261)]);
+    }
+}

@@ -1099,3 +1099,26 @@ fn sorting_is_stable_puts_nan_last_and_matches_std() {
     assert!(x.topk(5, 0, true).is_err());
     assert_eq!(x.argsort(0, false).unwrap().dtype(), DType::I64);
 }
+
+#[test]
+fn cumsum_matches_a_running_sum() {
+    let x = randn(&[3, 5], 370);
+    let xs = nd(&x);
+    let along_rows = nd(&x.cumsum(1).unwrap());
+    let along_columns = nd(&x.cumsum(-2).unwrap());
+    for r in 0..3 {
+        for c in 0..5 {
+            let row: f64 = (0..=c).map(|k| xs[[r, k]]).sum();
+            let column: f64 = (0..=r).map(|k| xs[[k, c]]).sum();
+            assert!((along_rows[[r, c]] - row).abs() < 1e-12);
+            assert!((along_columns[[r, c]] - column).abs() < 1e-12);
+        }
+    }
+    let ints = Tensor::from_vec(vec![1i64, 2, 3, 4], &[4], &cpu()).unwrap();
+    let sums = ints.cumsum(0).unwrap();
+    assert_eq!(
+        (sums.dtype(), values(&sums)),
+        (DType::I64, vec![1.0, 3.0, 6.0, 10.0])
+    );
+    assert!(x.cumsum(2).is_err());
+}

@@ -128,6 +128,9 @@ pub(crate) trait Backend: Sized {
     /// The permutation (i64, C order, the view's shape) that sorts each row along the view's
     /// last axis, ascending or `descending`; NaN counts as the largest, and ties keep their order.
     fn argsort(&self, layout: &Layout, descending: bool) -> Result<Self>;
+    /// Running sums (C order, the view's shape) along the view's last axis, from its start or
+    /// in `reverse` from its end.
+    fn cumsum(&self, layout: &Layout, reverse: bool) -> Result<Self>;
     /// Batched matrix product of `[b, m, k]` and `[b, k, n]` views into `[b, m, n]`.
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self>;
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self>;
@@ -362,6 +365,13 @@ impl Backend for Storage {
         match self {
             Storage::Cpu(s) => s.argmax(layout, axis).map(Storage::Cpu),
             Storage::Gpu(s) => s.argmax(layout, axis).map(Storage::Gpu),
+        }
+    }
+
+    fn cumsum(&self, layout: &Layout, reverse: bool) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => s.cumsum(layout, reverse).map(Storage::Cpu),
+            Storage::Gpu(s) => s.cumsum(layout, reverse).map(Storage::Gpu),
         }
     }
 

@@ -6,6 +6,7 @@ mod activation;
 mod axes;
 mod cast;
 mod compare;
+mod cumsum;
 mod elementwise;
 mod indexing;
 mod loss;

@@ -404,3 +404,22 @@ pub(super) fn argsort<T: Ordered>(
     }
     Ok(out)
 }
+
+/// Running sums along the view's last axis, from the start or in `reverse`, in C order.
+pub(super) fn cumsum<T: Arith>(src: &[T], layout: &Layout, reverse: bool) -> Result<Vec<T>> {
+    let mut out = map1(src, layout, |x| x)?;
+    let length = layout.shape.last().copied().unwrap_or(1).max(1);
+    for row in out.chunks_mut(length) {
+        let mut sum = T::ZERO;
+        let mut add = |x: &mut T| {
+            sum = sum.add(*x);
+            *x = sum;
+        };
+        if reverse {
+            row.iter_mut().rev().for_each(&mut add);
+        } else {
+            row.iter_mut().for_each(&mut add);
+        }
+    }
+    Ok(out)
+}

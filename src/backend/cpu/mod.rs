@@ -295,6 +295,17 @@ impl Backend for CpuStorage {
             _ => Err(unsupported("argmax", self.dtype(), "complex numbers have no order")))
     }
 
+    fn cumsum(&self, layout: &Layout, reverse: bool) -> Result<Self> {
+        match self {
+            CpuStorage::F16(_) | CpuStorage::BF16(_) => {
+                self.via_f32(layout, |s, l| s.cumsum(l, reverse))
+            }
+            _ => match_storage!(self, [F32, F64, I32, I64, C64], v =>
+                Ok(Scalar::wrap(kernels::cumsum(v, layout, reverse)?)),
+                _ => Err(unsupported("cumsum", self.dtype(), TO_FLOAT))),
+        }
+    }
+
     fn argsort(&self, layout: &Layout, descending: bool) -> Result<Self> {
         match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, Bool], v =>
             Ok(CpuStorage::I64(kernels::argsort(v, layout, descending)?)),

@@ -14,6 +14,7 @@ const REDUCE_SHORT: &str = include_str!("../../../shaders/reduce_short.wgsl");
 const ARGMAX: &str = include_str!("../../../shaders/argmax.wgsl");
 const ARGMAX_SHORT: &str = include_str!("../../../shaders/argmax_short.wgsl");
 const ARGSORT: &str = include_str!("../../../shaders/argsort.wgsl");
+const CUMSUM: &str = include_str!("../../../shaders/cumsum.wgsl");
 const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
 const GATHER: &str = include_str!("../../../shaders/gather.wgsl");
 const SCATTER_ADD: &str = include_str!("../../../shaders/scatter_add.wgsl");
@@ -493,6 +494,17 @@ pub(crate) fn argsort_source(dtype: DType, descending: bool) -> Result<(String, 
         .replace("{{V}}", value)
         .replace("{{BEFORE}}", test);
     Ok((format!("argsort {dtype} descending {descending}"), source))
+}
+
+/// The running-sum kernel for `dtype`, from the start or in `reverse`.
+pub(crate) fn cumsum_source(dtype: DType, reverse: bool) -> Result<(String, String)> {
+    if !matches!(dtype, DType::F32 | DType::F16 | DType::I32) {
+        return Err(unsupported("cumsum", dtype));
+    }
+    let source = program(dtype == DType::F16, CUMSUM)
+        .replace("{{A}}", wgsl_type(dtype)?)
+        .replace("{{REVERSE}}", if reverse { "true" } else { "false" });
+    Ok((format!("cumsum {dtype} reverse {reverse}"), source))
 }
 
 /// The matmul kernel for `dtype`: matmul_vec4.wgsl when `vec4` (both operands row-major with

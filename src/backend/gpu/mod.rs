@@ -287,6 +287,42 @@ impl GpuStorage {
     }
 }
 
+impl GpuStorage {
+    /// Runs a kernel that gives one invocation to each row along the view's last axis and
+    /// writes a C-order result of the view's shape in `out_dtype` (argsort, cumsum).
+    fn by_rows(
+        &self,
+        op: &str,
+        layout: &Layout,
+        (key, source): (String, String),
+        out_dtype: DType,
+    ) -> Result<GpuStorage> {
+        self.require_bindable(op, &[])?;
+        let ctx = self.context();
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let axis = layout.ndim().saturating_sub(1);
+        let length = layout.shape.get(axis).copied().unwrap_or(1);
+        let (kept_shape, kept_strides, _, _) = split_axes(layout, &[axis]);
+        let rows = numel(&kept_shape);
+        let out = GpuStorage::alloc(ctx, layout.numel(), out_dtype)?;
+        if layout.numel() == 0 {
+            return Ok(out);
+        }
+        let stride = layout.strides.get(axis).copied().unwrap_or(0);
+        let mut meta = vec![rows as u32, length as u32, stride as u32];
+        meta.extend([kept_shape.len() as u32, layout.offset as u32]);
+        meta.extend(to_u32(&kept_shape).chain(to_u32(&kept_strides)));
+        let bindings = [Binding::whole(out.buffer()), Binding::whole(self.buffer())];
+        ctx.dispatch(
+            &pipeline,
+            &meta,
+            &bindings,
+            ctx.grid(rows.div_ceil(64) as u64)?,
+        )?;
+        Ok(out)
+    }
+}
+
 /// The view's shape and strides split into the kept axes and the `axes` being reduced.
 fn split_axes(layout: &Layout, axes: &[usize]) -> (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>) {
     let (mut kept_shape, mut kept_strides, mut reduced_shape, mut reduced_strides) =
@@ -468,31 +504,14 @@ impl Backend for GpuStorage {
         Ok(out)
     }
 
+    fn cumsum(&self, layout: &Layout, reverse: bool) -> Result<Self> {
+        let kernel = kernels::cumsum_source(self.dtype, reverse)?;
+        self.by_rows("cumsum", layout, kernel, self.dtype)
+    }
+
     fn argsort(&self, layout: &Layout, descending: bool) -> Result<Self> {
-        self.require_bindable("argsort", &[])?;
-        let ctx = self.context();
-        let (key, source) = kernels::argsort_source(self.dtype, descending)?;
-        let pipeline = ctx.pipeline(&key, || Ok(source))?;
-        let axis = layout.ndim().saturating_sub(1);
-        let length = layout.shape.get(axis).copied().unwrap_or(1);
-        let (kept_shape, kept_strides, _, _) = split_axes(layout, &[axis]);
-        let rows = numel(&kept_shape);
-        let out = GpuStorage::alloc(ctx, layout.numel(), DType::I64)?;
-        if layout.numel() == 0 {
-            return Ok(out);
-        }
-        let stride = layout.strides.get(axis).copied().unwrap_or(0);
-        let mut meta = vec![rows as u32, length as u32, stride as u32];
-        meta.extend([kept_shape.len() as u32, layout.offset as u32]);
-        meta.extend(to_u32(&kept_shape).chain(to_u32(&kept_strides)));
-        let bindings = [Binding::whole(out.buffer()), Binding::whole(self.buffer())];
-        ctx.dispatch(
-            &pipeline,
-            &meta,
-            &bindings,
-            ctx.grid(rows.div_ceil(64) as u64)?,
-        )?;
-        Ok(out)
+        let kernel = kernels::argsort_source(self.dtype, descending)?;
+        self.by_rows("argsort", layout, kernel, DType::I64)
     }
 
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
