@@ -140,6 +140,10 @@ fn add_f32(a: f32, b: f32) -> f32 {
     return a + b;
 }
 
+fn mul_f32(a: f32, b: f32) -> f32 {
+    return a * b;
+}
+
 fn add_c64(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
     return a + b;
 }

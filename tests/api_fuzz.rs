@@ -156,7 +156,7 @@ fn describe_and_run(
     let name = |t: &Tensor| format!("{:?} {} on {}", t.shape(), t.dtype(), t.device());
     let (x, y) = (rng.axis(), rng.axis());
     let s = rng.scalar();
-    let op = rng.below(108);
+    let op = rng.below(110);
     announce(
         step,
         &format!(
@@ -308,6 +308,8 @@ fn describe_and_run(
         104 => a.sort(x, keepdim).map(|(values, _)| values),
         105 => a.topk(parts, x, keepdim).map(|(_, indices)| indices),
         106 => a.cumsum(x),
+        107 => a.prod(),
+        108 => a.prod_axis(x, keepdim),
         _ => export(&a),
     }
 }

@@ -486,7 +486,7 @@ fn gpu_reductions_matmul_and_shape_ops() {
         &[randn(&[7, 5], 93), labels],
         1e-5,
     );
-    let statistics: [(&str, Unary); 8] = [
+    let statistics: [(&str, Unary); 9] = [
         ("min", Tensor::min),
         ("min axis", |t| t.min_axis(1, true)),
         ("var axis", |t| t.var_axis(0, 1.0, false)),
@@ -495,6 +495,9 @@ fn gpu_reductions_matmul_and_shape_ops() {
         ("norm 2 axis", |t| t.norm_axis(2.0, 1, false)),
         ("norm 3", |t| t.norm(3.0)),
         ("argmin", |t| t.argmin(1, false)),
+        ("prod along a row", |t| {
+            t.mul_scalar(0.5)?.add_scalar(1.0)?.prod_axis(1, false)
+        }),
     ];
     for (name, f) in statistics {
         check(&gpu, name, |t| f(&t[0]), &[randn(&[7, 5], 96)], 1e-4);

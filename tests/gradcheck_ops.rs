@@ -528,3 +528,30 @@ fn cumsum_along_each_axis() {
         check(|t| t[0].cumsum(axis)?.square(), &[randn(shape, 261)]);
     }
 }
+
+#[test]
+fn prod_with_and_without_zeros() {
+    for (shape, axis) in [(&[5][..], 0), (&[3, 4][..], 1), (&[2, 3, 2][..], 0)] {
+        let x = randn(shape, 270);
+        check(|t| t[0].prod(), std::slice::from_ref(&x));
+        check(|t| t[0].prod_axis(axis, false), std::slice::from_ref(&x));
+    }
+    // One zero in a row and two in another: the gradient is the product of the others. (Its
+    // own derivative is not exact there, see Tensor::prod: first order only.)
+    let x = Tensor::from_vec(
+        vec![
+            0.5, 0.0, -1.5, 2.0, 0.0, 0.0, 1.25, -0.75, 0.8, 1.1, -0.6, 0.9,
+        ],
+        &[3, 4],
+        &common::cpu(),
+    )
+    .unwrap();
+    let options = GradcheckOptions::default();
+    gradcheck(
+        |t| t[0].prod_axis(1, true),
+        std::slice::from_ref(&x),
+        &options,
+    )
+    .unwrap();
+    gradcheck(|t| t[0].prod(), &[x], &options).unwrap();
+}

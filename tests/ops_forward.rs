@@ -1122,3 +1122,20 @@ fn cumsum_matches_a_running_sum() {
     );
     assert!(x.cumsum(2).is_err());
 }
+
+#[test]
+fn prod_matches_ndarray() {
+    let x = randn(&[3, 4], 380);
+    let xs = nd(&x);
+    assert_close(&values(&x.prod().unwrap()), &[xs.product()], 1e-12);
+    let rows: Vec<f64> = xs.map_axis(Axis(1), |r| r.product()).into_iter().collect();
+    assert_close(&values(&x.prod_axis(1, false).unwrap()), &rows, 1e-12);
+    let ints = Tensor::from_vec(vec![2i32, -3, 4], &[3], &cpu()).unwrap();
+    let product = ints.prod().unwrap();
+    assert_eq!(
+        (product.dtype(), values(&product)),
+        (DType::I64, vec![-24.0])
+    );
+    let empty = Tensor::zeros(&[0, 2], DType::F32, &cpu()).unwrap();
+    assert_eq!(values(&empty.prod_axis(0, false).unwrap()), vec![1.0, 1.0]);
+}

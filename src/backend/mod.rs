@@ -99,6 +99,17 @@ pub(crate) enum CmpOp {
 pub(crate) enum ReduceOp {
     Sum,
     Max,
+    Prod,
+}
+
+impl ReduceOp {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Max => "max",
+            ReduceOp::Prod => "prod",
+        }
+    }
 }
 
 /// What a device must do. Every method returns contiguous storage for the shape the caller

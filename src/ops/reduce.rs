@@ -26,11 +26,7 @@ impl Tensor {
         let shape = self.reduced_shape(axes, true);
         // Reducing the only empty axis of [0, n, m] leaves n * m identities: more elements
         // than the input had, and possibly more than fit.
-        let name = match op {
-            ReduceOp::Sum => "sum",
-            ReduceOp::Max => "max",
-        };
-        checked_numel(name, &shape)?;
+        checked_numel(op.name(), &shape)?;
         Tensor::from_kernel(self.storage().reduce(op, self.layout(), axes), &shape)
     }
 
@@ -82,6 +78,41 @@ impl Tensor {
         self.require_float("mean")?;
         let count: usize = axes.iter().map(|&a| self.shape()[a]).product();
         self.sum_axes(axes, keepdim)?.mul_scalar(1.0 / count as f64)
+    }
+
+    /// Product of all elements, as a 0-d tensor. Integer and bool products are i64, as in
+    /// PyTorch. The gradient is exact with zeros among the elements (the product of the others),
+    /// as in PyTorch; its own derivative is exact only where none of the elements reduced
+    /// together is zero (at a zero it is taken as constant, where PyTorch's is exact).
+    pub fn prod(&self) -> Result<Tensor> {
+        self.prod_axes(&self.all_axes(), false)
+    }
+
+    /// Product along `axis`, keeping it as length 1 if `keepdim`.
+    pub fn prod_axis(&self, axis: isize, keepdim: bool) -> Result<Tensor> {
+        let axis = normalize_axis("prod", axis, self.ndim())?;
+        self.prod_axes(&[axis], keepdim)
+    }
+
+    fn prod_axes(&self, axes: &[usize], keepdim: bool) -> Result<Tensor> {
+        let kept = self.reduce_keepdim(ReduceOp::Prod, axes)?;
+        let out = self.drop_reduced(kept, axes, keepdim);
+        let (x, axes, kept_shape) = (self.saved(), axes.to_vec(), self.reduced_shape(axes, true));
+        Ok(record(out, "prod", &[self], move |g, _| {
+            // d/dx_i is the product of the others: with no zero among them, prod / x_i; with
+            // one zero, that product at the zero and 0 elsewhere; with more, 0. Zeros are
+            // replaced by 1 before dividing, so no inf ever meets a masked-out gradient.
+            let zero = x.eq_scalar(0.0)?;
+            let safe = zero.where_cond(&x.scalar_like(1.0)?, &x)?;
+            let others = safe.prod_axes(&axes, true)?;
+            let zeros = zero.to_dtype(x.dtype())?.sum_axes(&axes, true)?;
+            let lone_zero = zeros.eq_scalar(1.0)?.logical_and(&zero)?;
+            let with_zero = lone_zero.where_cond(&others, &x.scalar_like(0.0)?)?;
+            let slope = zeros
+                .eq_scalar(0.0)?
+                .where_cond(&others.div(&safe)?, &with_zero)?;
+            Ok(vec![Some(g.reshape(&kept_shape)?.mul(&slope)?)])
+        }))
     }
 
     /// Largest element, as a 0-d tensor. NaN wins, as in PyTorch.

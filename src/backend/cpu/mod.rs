@@ -283,6 +283,18 @@ impl Backend for CpuStorage {
                 CpuStorage::U8(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
                 CpuStorage::Bool(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
             },
+            ReduceOp::Prod => match self {
+                CpuStorage::F16(_) | CpuStorage::BF16(_) => {
+                    self.via_f32(layout, |s, l| s.reduce(op, l, axes))
+                }
+                CpuStorage::F32(v) => Ok(CpuStorage::F32(arith_product(v, layout, axes)?)),
+                CpuStorage::F64(v) => Ok(CpuStorage::F64(arith_product(v, layout, axes)?)),
+                CpuStorage::C64(v) => Ok(CpuStorage::C64(arith_product(v, layout, axes)?)),
+                CpuStorage::I32(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
+                CpuStorage::I64(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
+                CpuStorage::U8(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
+                CpuStorage::Bool(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
+            },
             ReduceOp::Max => match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, Bool], v =>
                 Ok(Scalar::wrap(max_reduce(v, layout, axes)?)),
                 _ => Err(unsupported("max", self.dtype(), "complex numbers have no order"))),
@@ -433,6 +445,21 @@ fn arith_sum<T: Arith>(v: &[T], layout: &Layout, axes: &[usize]) -> Result<Vec<T
 fn integer_sum<T: Scalar>(v: &[T], layout: &Layout, axes: &[usize]) -> Result<Vec<i64>> {
     let step = |acc: i64, x: T| acc.wrapping_add(x.to_i64());
     kernels::reduce(v, layout, axes, 0, step, |acc, run| {
+        run.iter().fold(acc, |a, &x| step(a, x))
+    })
+}
+
+fn arith_product<T: Arith>(v: &[T], layout: &Layout, axes: &[usize]) -> Result<Vec<T>> {
+    let one = T::from_f64(1.0);
+    kernels::reduce(v, layout, axes, one, T::mul, |acc, run| {
+        run.iter().fold(acc, |a, &x| a.mul(x))
+    })
+}
+
+/// Products of integers and bools, in i64 (wrapping) as PyTorch does.
+fn integer_product<T: Scalar>(v: &[T], layout: &Layout, axes: &[usize]) -> Result<Vec<i64>> {
+    let step = |acc: i64, x: T| acc.wrapping_mul(x.to_i64());
+    kernels::reduce(v, layout, axes, 1, step, |acc, run| {
         run.iter().fold(acc, |a, &x| step(a, x))
     })
 }

@@ -383,12 +383,13 @@ pub(crate) fn fold(op: ReduceOp, dtype: DType) -> Result<(Fold, DType)> {
         (ReduceOp::Max, DType::Bool) => {
             (fold("u32", 4, "0u", "max_u32", "u32", "u32"), DType::Bool)
         }
-        (_, other) => {
-            return Err(unsupported(
-                if op == ReduceOp::Sum { "sum" } else { "max" },
-                other,
-            ));
+        (ReduceOp::Prod, DType::F32) => {
+            (fold("f32", 4, "1.0", "mul_f32", "f32", "f32"), DType::F32)
         }
+        (ReduceOp::Prod, DType::F16) => {
+            (fold("f32", 4, "1.0", "mul_f32", "f32", "f16"), DType::F16)
+        }
+        (_, other) => return Err(unsupported(op.name(), other)),
     })
 }
 
