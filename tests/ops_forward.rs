@@ -822,6 +822,13 @@ fn statistics_match_their_definitions() {
         assert_close(&values(&t.norm(p).unwrap()), &[expected], 1e-12);
     }
     assert!(t.norm(0.0).is_err() && t.norm(-1.0).is_err());
+    // At the zero vector the 2-norm's gradient is 0, as PyTorch defines it, not NaN.
+    let zero = Tensor::zeros(&[3], DType::F64, &cpu())
+        .unwrap()
+        .requires_grad()
+        .unwrap();
+    zero.norm(2.0).unwrap().backward().unwrap();
+    assert_eq!(values(&zero.grad().unwrap()), vec![0.0; 3]);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::tensor::Tensor;
 
 impl Tensor {
     /// The shape after reducing `axes`, with them kept as length 1 or dropped.
-    fn reduced_shape(&self, axes: &[usize], keepdim: bool) -> Vec<usize> {
+    pub(super) fn reduced_shape(&self, axes: &[usize], keepdim: bool) -> Vec<usize> {
         let dims = self.shape().iter().enumerate();
         if keepdim {
             dims.map(|(d, &n)| if axes.contains(&d) { 1 } else { n })

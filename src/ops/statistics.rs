@@ -2,6 +2,7 @@
 //! `correction`, a stable `logsumexp`, and p-norms. Written with ops, they run on both devices
 //! and are differentiable to any order.
 
+use crate::autograd::{no_grad, record_with_output};
 use crate::error::{Error, Result};
 use crate::shape::normalize_axis;
 use crate::tensor::Tensor;
@@ -84,8 +85,8 @@ impl Tensor {
     }
 
     /// The `p`-norm of all elements, `(sum |x|^p)^(1/p)`, for a positive `p` (infinity gives the
-    /// largest magnitude). At the zero vector the gradient of the 2-norm is NaN (PyTorch
-    /// defines it as 0).
+    /// largest magnitude). At the zero vector the 2-norm's gradient is 0, as in PyTorch, not the
+    /// NaN of `x / |x|`.
     pub fn norm(&self, p: f64) -> Result<Tensor> {
         self.norm_axes(p, &self.all_axes(), false)
     }
@@ -112,8 +113,26 @@ impl Tensor {
             return magnitude.sum_axes(axes, keepdim);
         }
         if p == 2.0 {
-            return self.square()?.sum_axes(axes, keepdim)?.sqrt();
+            return self.euclidean_norm(axes, keepdim);
         }
         magnitude.pow(p)?.sum_axes(axes, keepdim)?.pow(1.0 / p)
+    }
+
+    /// The 2-norm, with the gradient `x / |x|`, and 0 where the norm is 0.
+    fn euclidean_norm(&self, axes: &[usize], keepdim: bool) -> Result<Tensor> {
+        let out = no_grad(|| self.square()?.sum_axes(axes, keepdim)?.sqrt())?;
+        let (x, kept_shape) = (self.saved(), self.reduced_shape(axes, true));
+        Ok(record_with_output(
+            out,
+            "norm",
+            &[self],
+            move |g, norm, _| {
+                let norm = norm.reshape(&kept_shape)?;
+                let safe = norm
+                    .eq_scalar(0.0)?
+                    .where_cond(&norm.scalar_like(1.0)?, &norm)?;
+                Ok(vec![Some(g.reshape(&kept_shape)?.mul(&x.div(&safe)?)?)])
+            },
+        ))
     }
 }
