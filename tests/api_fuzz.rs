@@ -13,6 +13,7 @@ mod common;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Command;
 
+use common::Rng;
 use wgrad::nn::{Linear, Module};
 use wgrad::{
     CrossEntropyOptions, DType, Device, GradOptions, Reduction, Result, Tensor, grad, hessian, hvp,
@@ -22,34 +23,17 @@ use wgrad::{
 /// Ops per chain.
 const CHAIN: usize = 24;
 
-/// xorshift64*: the fuzzer's own randomness, seeded per chain so that a failure reproduces.
-struct Rng(u64);
+/// The fuzzer's draws of arguments, from the shared seeded generator.
+trait Draw {
+    fn dim(&mut self) -> usize;
+    fn shape(&mut self) -> Vec<usize>;
+    fn small_shape(&mut self) -> Vec<usize>;
+    fn axis(&mut self) -> isize;
+    fn scalar(&mut self) -> f64;
+    fn dtype(&mut self) -> DType;
+}
 
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        // xorshift never leaves 0; any other state will do.
-        Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
+impl Draw for Rng {
     /// A dimension: mostly small, with zeros and ones, now and then one no memory can hold.
     fn dim(&mut self) -> usize {
         if self.chance(3) {

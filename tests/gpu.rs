@@ -515,6 +515,18 @@ fn gpu_reductions_matmul_and_shape_ops() {
         &[randn(&[7, 5], 97), labels],
         1e-5,
     );
+    let classes = Tensor::from_vec(vec![2i64, 0, 4, 1, 3, 3, 0], &[7], &cpu()).unwrap();
+    check(
+        &gpu,
+        "nll_loss and one_hot",
+        |t| {
+            let picked = t[0].mul(&t[1].one_hot(5)?.to_dtype(DType::F32)?)?;
+            t[0].nll_loss(&t[1], wgrad::Reduction::Sum)?
+                .add(&picked.sum()?)
+        },
+        &[randn(&[7, 5], 102), classes],
+        1e-5,
+    );
     let probabilities = Tensor::rand(&[7, 5], DType::F32, 98, &cpu()).unwrap();
     let losses: [(&str, Binary); 4] = [
         ("l1_loss", |a, b| a.l1_loss(b, wgrad::Reduction::Mean)),

@@ -6,24 +6,8 @@ mod common;
 
 use std::fs;
 
-use common::{cpu, randn};
+use common::{Rng, cpu, randn};
 use wgrad::{DType, Tensor, npy, npz};
-
-/// xorshift64*: a few lines, seeded, good enough to drive mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn seeds() -> Vec<Vec<u8>> {
     let base = randn(&[2, 3, 4], 1);
@@ -85,7 +69,7 @@ fn check(bytes: &[u8]) -> bool {
 #[test]
 fn npy_reader_survives_mutated_and_random_input() {
     let seeds = seeds();
-    let mut rng = Rng(0x5EED_CAFE);
+    let mut rng = Rng::new(0x5EED_CAFE);
     let (mut inputs, mut accepted) = (0usize, 0usize);
     for _ in 0..1_000_000 {
         let seed = seeds[rng.below(seeds.len())].clone();
@@ -122,7 +106,7 @@ fn npz_reader_survives_mutated_archives() {
     );
     npz::save(&valid, &[("a", &a), ("b", &b)]).unwrap();
     let original = fs::read(&valid).unwrap();
-    let mut rng = Rng(0xA11CE);
+    let mut rng = Rng::new(0xA11CE);
     let (mut inputs, mut accepted) = (0usize, 0usize);
     let path = dir.join("mutated.npz");
     for _ in 0..3_000 {
