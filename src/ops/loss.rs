@@ -1,7 +1,7 @@
 //! Losses, as `torch.nn.functional` defines them, each built from ops (so differentiable to any
 //! order, on both devices) and reduced as the caller asks.
 
-use super::indexing::Indices;
+use super::shape::indexing::Indices;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 

@@ -1,24 +1,17 @@
-//! The differentiable operations, one file per family. Each op checks its arguments, runs the
+//! The differentiable operations, one file per family, grouped in folders (elementwise,
+//! reduce, shape) where a family has several. Each op checks its arguments, runs the
 //! backend kernel, and records its gradient rule right beside the forward; the rules are written
 //! with other ops, so they run on whatever device the tensors live on.
 
-mod activation;
-mod axes;
 mod cast;
-mod compare;
-mod cumsum;
 mod elementwise;
-mod indexing;
 mod loss;
-pub use loss::{CrossEntropyOptions, Reduction};
 mod matmul;
-mod operators;
 mod reduce;
-mod shape_ops;
+mod shape;
 mod softmax;
-mod sort;
-mod statistics;
-mod unary;
+
+pub use loss::{CrossEntropyOptions, Reduction};
 
 use crate::backend::Storage;
 use crate::error::Result;

@@ -9,7 +9,7 @@ use crate::tensor::Tensor;
 
 impl Tensor {
     /// The shape after reducing `axes`, with them kept as length 1 or dropped.
-    pub(super) fn reduced_shape(&self, axes: &[usize], keepdim: bool) -> Vec<usize> {
+    pub(crate) fn reduced_shape(&self, axes: &[usize], keepdim: bool) -> Vec<usize> {
         let dims = self.shape().iter().enumerate();
         if keepdim {
             dims.map(|(d, &n)| if axes.contains(&d) { 1 } else { n })
@@ -39,7 +39,7 @@ impl Tensor {
         }
     }
 
-    pub(super) fn all_axes(&self) -> Vec<usize> {
+    pub(crate) fn all_axes(&self) -> Vec<usize> {
         (0..self.ndim()).collect()
     }
 
@@ -74,7 +74,7 @@ impl Tensor {
         self.mean_axes(&[axis], keepdim)
     }
 
-    pub(super) fn mean_axes(&self, axes: &[usize], keepdim: bool) -> Result<Tensor> {
+    pub(crate) fn mean_axes(&self, axes: &[usize], keepdim: bool) -> Result<Tensor> {
         self.require_float("mean")?;
         let count: usize = axes.iter().map(|&a| self.shape()[a]).product();
         self.sum_axes(axes, keepdim)?.mul_scalar(1.0 / count as f64)

@@ -7,13 +7,13 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 impl Tensor {
-    pub(super) fn unary_forward(&self, op: UnaryOp) -> Result<Tensor> {
+    pub(crate) fn unary_forward(&self, op: UnaryOp) -> Result<Tensor> {
         Tensor::from_kernel(self.storage().unary(op, self.layout()), self.shape())
     }
 
     /// A unary op whose gradient is `g * derivative(input, output)`. The derivative is written
     /// with ops, so it is differentiable in turn.
-    pub(super) fn unary_with(
+    pub(crate) fn unary_with(
         &self,
         op: UnaryOp,
         derivative: impl Fn(&Tensor, &Tensor) -> Result<Tensor> + Send + Sync + 'static,

@@ -91,7 +91,7 @@ impl Tensor {
     }
 
     /// `Err` unless this is a bool tensor.
-    pub(super) fn require_bool(&self, op: &'static str) -> Result<()> {
+    pub(crate) fn require_bool(&self, op: &'static str) -> Result<()> {
         if self.dtype() == DType::Bool {
             Ok(())
         } else {

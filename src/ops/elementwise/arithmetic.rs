@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::tensor::Tensor;
 
 impl Tensor {
-    pub(super) fn binary_forward(&self, op: BinaryOp, rhs: &Tensor) -> Result<Tensor> {
+    pub(crate) fn binary_forward(&self, op: BinaryOp, rhs: &Tensor) -> Result<Tensor> {
         let (shape, l, r) = self.broadcast_with(op.name(), rhs)?;
         Tensor::from_kernel(self.storage().binary(op, &l, rhs.storage(), &r), &shape)
     }
@@ -75,7 +75,7 @@ impl Tensor {
 
     /// A 0-d tensor of `value` in this tensor's dtype and device: the other operand of a scalar
     /// op that broadcasts it.
-    pub(super) fn scalar_like(&self, value: f64) -> Result<Tensor> {
+    pub(crate) fn scalar_like(&self, value: f64) -> Result<Tensor> {
         Tensor::full(&[], value, self.dtype(), &self.device())
     }
 

@@ -12,7 +12,7 @@ use crate::tensor::Tensor;
 
 /// What an integer tensor holds, for the error that names a value out of range.
 #[derive(Clone, Copy)]
-pub(super) enum Indices {
+pub(crate) enum Indices {
     /// Class labels of a loss or of `one_hot`.
     Labels,
     /// Positions along an axis.
@@ -22,7 +22,7 @@ pub(super) enum Indices {
 impl Tensor {
     /// `Err` unless this is an integer tensor whose elements all lie in `0..bound`, except
     /// those equal to `except` (an ignored label).
-    pub(super) fn require_indices(
+    pub(crate) fn require_indices(
         &self,
         op: &'static str,
         kind: Indices,
@@ -106,7 +106,7 @@ impl Tensor {
     }
 
     /// [`Tensor::gather`] with an index already checked.
-    pub(super) fn gather_checked(&self, axis: usize, index: &Tensor) -> Result<Tensor> {
+    pub(crate) fn gather_checked(&self, axis: usize, index: &Tensor) -> Result<Tensor> {
         let storage = self
             .storage()
             .gather(self.layout(), axis, (index.storage(), index.layout()));
