@@ -6,7 +6,7 @@
 //! The cases run in a child process (this test binary, run again), which prints each call
 //! before making it: an abort (a stack overflow, a failed allocation) cannot be caught in
 //! process, but the parent still reports the last call. `WGRAD_FUZZ_CASES` sets the number of
-//! chains per device (default 1500, 8 s in CI here); `WGRAD_FUZZ_SEED` the first seed.
+//! chains per device (default 1500, 4 s in CI here); `WGRAD_FUZZ_SEED` the first seed.
 
 mod common;
 
