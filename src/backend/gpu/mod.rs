@@ -294,31 +294,46 @@ impl GpuStorage {
         &self,
         op: &str,
         layout: &Layout,
-        (key, source): (String, String),
+        kernel: (String, String),
         out_dtype: DType,
     ) -> Result<GpuStorage> {
-        self.require_bindable(op, &[])?;
-        let ctx = self.context();
-        let pipeline = ctx.pipeline(&key, || Ok(source))?;
         let axis = layout.ndim().saturating_sub(1);
         let length = layout.shape.get(axis).copied().unwrap_or(1);
         let (kept_shape, kept_strides, _, _) = split_axes(layout, &[axis]);
         let rows = numel(&kept_shape);
-        let out = GpuStorage::alloc(ctx, layout.numel(), out_dtype)?;
-        if layout.numel() == 0 {
-            return Ok(out);
-        }
         let stride = layout.strides.get(axis).copied().unwrap_or(0);
         let mut meta = vec![rows as u32, length as u32, stride as u32];
         meta.extend([kept_shape.len() as u32, layout.offset as u32]);
         meta.extend(to_u32(&kept_shape).chain(to_u32(&kept_strides)));
-        let bindings = [Binding::whole(out.buffer()), Binding::whole(self.buffer())];
-        ctx.dispatch(
-            &pipeline,
-            &meta,
-            &bindings,
-            ctx.grid(rows.div_ceil(64) as u64)?,
-        )?;
+        let out = (layout.numel(), out_dtype);
+        self.launch(op, &[], kernel, &meta, out, rows.div_ceil(64))
+    }
+
+    /// Runs `kernel` over `workgroups` workgroups, writing a fresh buffer of `out` (length,
+    /// dtype), bound first, from this storage and then `inputs`, with `meta`. Nothing runs for
+    /// an empty output.
+    fn launch(
+        &self,
+        op: &str,
+        inputs: &[&GpuStorage],
+        (key, source): (String, String),
+        meta: &[u32],
+        (len, dtype): (usize, DType),
+        workgroups: usize,
+    ) -> Result<GpuStorage> {
+        self.require_bindable(op, inputs)?;
+        let ctx = self.context();
+        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let out = GpuStorage::alloc(ctx, len, dtype)?;
+        if len == 0 {
+            return Ok(out);
+        }
+        let bindings: Vec<Binding<'_>> = [&out, self]
+            .into_iter()
+            .chain(inputs.iter().copied())
+            .map(|s| Binding::whole(s.buffer()))
+            .collect();
+        ctx.dispatch(&pipeline, meta, &bindings, ctx.grid(workgroups as u64)?)?;
         Ok(out)
     }
 }
@@ -564,40 +579,24 @@ impl Backend for GpuStorage {
     }
 
     fn gather(&self, layout: &Layout, axis: usize, (index, il): (&Self, &Layout)) -> Result<Self> {
-        self.require_bindable("gather", &[index])?;
-        let ctx = self.context();
-        let (key, source) = kernels::indexing_source(false, self.dtype, index.dtype)?;
-        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let kernel = kernels::indexing_source(false, self.dtype, index.dtype)?;
         let outputs = il.numel();
-        let out = GpuStorage::alloc(ctx, outputs, self.dtype)?;
-        if outputs == 0 {
-            return Ok(out);
-        }
-        let ndim = il.ndim();
-        let mut meta = vec![
-            outputs as u32,
-            ndim as u32,
-            axis as u32,
-            layout.offset as u32,
-            il.offset as u32,
-        ];
+        let mut meta = vec![outputs as u32, il.ndim() as u32, axis as u32];
+        meta.extend([layout.offset as u32, il.offset as u32]);
         meta.extend(
             to_u32(&il.shape)
                 .chain(to_u32(&layout.strides))
                 .chain(to_u32(&il.strides)),
         );
-        let bindings = [
-            Binding::whole(out.buffer()),
-            Binding::whole(self.buffer()),
-            Binding::whole(index.buffer()),
-        ];
-        ctx.dispatch(
-            &pipeline,
+        let out = (outputs, self.dtype);
+        self.launch(
+            "gather",
+            &[index],
+            kernel,
             &meta,
-            &bindings,
-            ctx.grid(outputs.div_ceil(256) as u64)?,
-        )?;
-        Ok(out)
+            out,
+            outputs.div_ceil(256),
+        )
     }
 
     fn scatter_add(
@@ -607,24 +606,10 @@ impl Backend for GpuStorage {
         (index, il): (&Self, &Layout),
         (src, sl): (&Self, &Layout),
     ) -> Result<Self> {
-        self.require_bindable("scatter_add", &[index, src])?;
-        let ctx = self.context();
-        let (key, source) = kernels::indexing_source(true, self.dtype, index.dtype)?;
-        let pipeline = ctx.pipeline(&key, || Ok(source))?;
+        let kernel = kernels::indexing_source(true, self.dtype, index.dtype)?;
         let outputs = layout.numel();
-        let out = GpuStorage::alloc(ctx, outputs, self.dtype)?;
-        if outputs == 0 {
-            return Ok(out);
-        }
-        let ndim = layout.ndim();
-        let mut meta = vec![
-            outputs as u32,
-            ndim as u32,
-            axis as u32,
-            layout.offset as u32,
-            sl.offset as u32,
-            il.offset as u32,
-        ];
+        let mut meta = vec![outputs as u32, layout.ndim() as u32, axis as u32];
+        meta.extend([layout.offset as u32, sl.offset as u32, il.offset as u32]);
         meta.extend(
             to_u32(&layout.shape)
                 .chain(to_u32(&il.shape))
@@ -632,19 +617,16 @@ impl Backend for GpuStorage {
                 .chain(to_u32(&sl.strides))
                 .chain(to_u32(&il.strides)),
         );
-        let bindings = [
-            Binding::whole(out.buffer()),
-            Binding::whole(self.buffer()),
-            Binding::whole(src.buffer()),
-            Binding::whole(index.buffer()),
-        ];
-        ctx.dispatch(
-            &pipeline,
+        let out = (outputs, self.dtype);
+        let inputs = [src, index];
+        self.launch(
+            "scatter_add",
+            &inputs,
+            kernel,
             &meta,
-            &bindings,
-            ctx.grid(outputs.div_ceil(256) as u64)?,
-        )?;
-        Ok(out)
+            out,
+            outputs.div_ceil(256),
+        )
     }
 
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self> {
