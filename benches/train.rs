@@ -33,7 +33,7 @@ fn spiral_mlp(device: &Device) -> (Mlp, Tensor, Tensor) {
         .unwrap()
         .to(device)
         .unwrap();
-    let model = Mlp::new(&[2, 64, 64, 3], Activation::Relu, 0, device).unwrap();
+    let model = Mlp::new(&[2, 64, 64, 3], Activation::Relu, device).unwrap();
     (model, x, y)
 }
 

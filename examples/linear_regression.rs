@@ -20,7 +20,7 @@ fn main() -> wgrad::Result<()> {
     let noise = Tensor::randn(&[n, 1], DType::F32, args.seed + 1, &cpu)?.mul_scalar(0.1)?;
     let y = x.mul_scalar(3.0)?.add_scalar(-2.0)?.add(&noise)?;
     let (x, y) = (x.to(dev)?, y.to(dev)?);
-    let model = Linear::new(1, 1, args.seed, dev)?;
+    let model = Linear::new(1, 1, dev)?;
     let mut optimizer = Sgd::new(model.parameters(), 0.1);
     let (losses, rate) = common::train(
         args.steps,

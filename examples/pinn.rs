@@ -63,7 +63,7 @@ fn main() -> wgrad::Result<()> {
     );
     let (x, forcing) = points(POINTS, dev)?;
     let ends = Tensor::from_vec(vec![0.0f32, 1.0], &[2, 1], dev)?;
-    let model = Mlp::new(&[1, 32, 32, 1], Activation::Tanh, args.seed, dev)?;
+    let model = Mlp::new(&[1, 32, 32, 1], Activation::Tanh, dev)?;
     let mut optimizer = Adam::new(model.parameters(), 0.005);
     let loss = || {
         let equation = residual(&model, &x, &forcing)?.pow(2.0)?.mean()?;

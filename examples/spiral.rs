@@ -46,7 +46,7 @@ fn main() -> wgrad::Result<()> {
     );
     let (x_host, y_host) = spiral(args.seed)?;
     let (x, y) = (x_host.to(dev)?, y_host.to(dev)?);
-    let model = Mlp::new(&[2, 64, 64, CLASSES], Activation::Relu, args.seed, dev)?;
+    let model = Mlp::new(&[2, 64, 64, CLASSES], Activation::Relu, dev)?;
     let mut optimizer = Adam::new(model.parameters(), 0.01);
     let accuracy = || common::accuracy(&model.forward(&x)?, &y);
     let (loss_curve, rate) = common::train(

@@ -19,7 +19,7 @@ fn main() -> wgrad::Result<()> {
     )?
     .to(dev)?;
     let y = Tensor::from_vec(vec![0i64, 1, 1, 0], &[4], &Device::cpu())?.to(dev)?;
-    let model = Mlp::new(&[2, 8, 2], Activation::Tanh, args.seed, dev)?;
+    let model = Mlp::new(&[2, 8, 2], Activation::Tanh, dev)?;
     let mut optimizer = Adam::new(model.parameters(), 0.05);
     let accuracy = || common::accuracy(&model.forward(&x)?, &y);
     let (losses, rate) = common::train(

@@ -33,6 +33,7 @@
 mod autograd;
 mod backend;
 mod creation;
+pub mod data;
 mod device;
 mod display;
 mod dtype;
@@ -53,7 +54,8 @@ pub use device::{Device, GpuDevice};
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
 pub use export::{DynArray, npy, npz};
-pub use ops::{CrossEntropyOptions, Reduction};
+pub use ops::{Conv2dOptions, CrossEntropyOptions, Reduction};
+pub use random::{Generator, manual_seed, next_seed};
 pub use tensor::Tensor;
 
 /// The README's examples, compiled and run as doctests so that they stay true.

@@ -21,39 +21,56 @@ struct TensorInner {
     storage: Arc<Storage>,
     layout: Layout,
     grad_meta: GradMeta,
-    /// The smallest and largest element of an integer tensor, once asked for: data never changes,
-    /// so a check that needs them (cross_entropy's labels) reads a GPU tensor back only once.
+    /// Bounds on the elements of an integer tensor, once known: the smallest and largest element
+    /// when read, or those of the tensor this one is a view of. Data never changes, so a check
+    /// that needs them (cross_entropy's labels, a gather's indices) reads a GPU tensor back at
+    /// most once, and not at all for indices made on the host or views of checked ones.
     integer_range: OnceLock<Option<(i64, i64)>>,
 }
 
 impl Tensor {
     /// A fresh, untracked tensor over `storage`.
     pub(crate) fn from_storage(storage: Storage, layout: Layout) -> Tensor {
-        Tensor::view_of(Arc::new(storage), layout)
+        Tensor::view_of(Arc::new(storage), layout, GradMeta::None, OnceLock::new())
     }
 
-    fn view_of(storage: Arc<Storage>, layout: Layout) -> Tensor {
+    fn view_of(
+        storage: Arc<Storage>,
+        layout: Layout,
+        grad_meta: GradMeta,
+        integer_range: OnceLock<Option<(i64, i64)>>,
+    ) -> Tensor {
         Tensor(Arc::new(TensorInner {
             storage,
             layout,
-            grad_meta: GradMeta::None,
-            integer_range: OnceLock::new(),
+            grad_meta,
+            integer_range,
         }))
     }
 
-    /// An untracked view of this tensor's storage with another layout.
+    /// An untracked view of this tensor's storage with another layout, within its bounds.
     pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
-        Tensor::view_of(Arc::clone(&self.0.storage), layout)
+        let storage = Arc::clone(&self.0.storage);
+        Tensor::view_of(
+            storage,
+            layout,
+            GradMeta::None,
+            self.0.integer_range.clone(),
+        )
     }
 
     /// The same data with a new place in the graph.
     pub(crate) fn with_grad_meta(&self, grad_meta: GradMeta) -> Tensor {
-        Tensor(Arc::new(TensorInner {
-            storage: Arc::clone(&self.0.storage),
-            layout: self.0.layout.clone(),
-            grad_meta,
-            integer_range: OnceLock::new(),
-        }))
+        let storage = Arc::clone(&self.0.storage);
+        let layout = self.0.layout.clone();
+        Tensor::view_of(storage, layout, grad_meta, self.0.integer_range.clone())
+    }
+
+    /// This tensor, whose elements the caller knows to lie in `lo..=hi` (indices made on the
+    /// host): checks against them need no read from the device.
+    pub(crate) fn with_integer_range(self, lo: i64, hi: i64) -> Tensor {
+        let _ = self.0.integer_range.set(Some((lo, hi)));
+        self
     }
 
     pub(crate) fn storage(&self) -> &Storage {
@@ -102,8 +119,8 @@ impl Tensor {
         }
     }
 
-    /// The smallest and largest element of an integer tensor (`None` when it is empty), read
-    /// from the device the first time only.
+    /// Bounds on the elements of an integer tensor (`None` when it is empty): its smallest and
+    /// largest element, read from the device the first time only, unless already known.
     pub(crate) fn integer_range(&self) -> Result<Option<(i64, i64)>> {
         if let Some(range) = self.0.integer_range.get() {
             return Ok(*range);
@@ -199,8 +216,14 @@ impl Tensor {
 
     /// Clears this leaf's accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`).
     pub fn zero_grad(&self) {
+        self.replace_grad(None);
+    }
+
+    /// Replaces this leaf's accumulated gradient (gradient clipping does); nothing for a tensor
+    /// that is not a leaf requiring grad.
+    pub(crate) fn replace_grad(&self, grad: Option<Tensor>) {
         if let Some(slot) = self.grad_slot() {
-            *lock(&slot) = None;
+            *lock(&slot) = grad;
         }
     }
 

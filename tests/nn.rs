@@ -4,7 +4,8 @@ mod common;
 
 use common::{cpu, scratch, values};
 use wgrad::nn::{
-    Activation, Linear, Mlp, Module, Parameter, Sequential, load_state_dict, save_state_dict,
+    Activation, Linear, Mlp, Module, Parameter, Sequential, load_state_dict,
+    load_state_dict_partial, save_state_dict,
 };
 use wgrad::optim::{Adam, Optimizer, Sgd};
 use wgrad::{DType, Tensor};
@@ -17,7 +18,7 @@ fn with_grad(p: &Parameter, grad: &[f32]) {
 
 #[test]
 fn linear_is_x_wt_plus_b_with_pytorch_layout_and_init() {
-    let layer = Linear::new(4, 3, 7, &cpu()).unwrap();
+    let layer = Linear::new(4, 3, &cpu()).unwrap();
     let (w, b) = (layer.weight.get(), layer.bias.get());
     assert_eq!((w.shape(), b.shape()), (&[3, 4][..], &[3][..]));
     let bound = 0.5; // 1 / sqrt(4)
@@ -44,7 +45,7 @@ fn linear_is_x_wt_plus_b_with_pytorch_layout_and_init() {
 
 #[test]
 fn mlp_and_sequential_name_their_parameters() {
-    let mlp = Mlp::new(&[2, 5, 5, 3], Activation::Relu, 0, &cpu()).unwrap();
+    let mlp = Mlp::new(&[2, 5, 5, 3], Activation::Relu, &cpu()).unwrap();
     let names: Vec<String> = mlp.named_parameters().into_iter().map(|(n, _)| n).collect();
     assert_eq!(
         names,
@@ -58,9 +59,9 @@ fn mlp_and_sequential_name_their_parameters() {
         ]
     );
     let seq = Sequential::new()
-        .push(Linear::new(2, 4, 1, &cpu()).unwrap())
+        .push(Linear::new(2, 4, &cpu()).unwrap())
         .push(Activation::Gelu)
-        .push(Linear::new(4, 1, 2, &cpu()).unwrap());
+        .push(Linear::new(4, 1, &cpu()).unwrap());
     let names: Vec<String> = seq.named_parameters().into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
     assert_eq!(
@@ -69,7 +70,7 @@ fn mlp_and_sequential_name_their_parameters() {
             .shape(),
         &[3, 1]
     );
-    assert!(Mlp::new(&[4], Activation::Tanh, 0, &cpu()).is_err());
+    assert!(Mlp::new(&[4], Activation::Tanh, &cpu()).is_err());
 }
 
 #[test]
@@ -137,9 +138,9 @@ fn adam_follows_the_bias_corrected_update() {
 #[test]
 fn state_dicts_round_trip_and_refuse_mismatches() {
     let path = scratch("nn").join("model.npz");
-    let trained = Mlp::new(&[2, 6, 3], Activation::Tanh, 1, &cpu()).unwrap();
+    let trained = Mlp::new(&[2, 6, 3], Activation::Tanh, &cpu()).unwrap();
     save_state_dict(&path, &trained).unwrap();
-    let fresh = Mlp::new(&[2, 6, 3], Activation::Tanh, 2, &cpu()).unwrap();
+    let fresh = Mlp::new(&[2, 6, 3], Activation::Tanh, &cpu()).unwrap();
     let x = Tensor::randn(&[4, 2], DType::F32, 3, &cpu()).unwrap();
     assert_ne!(
         values(&fresh.forward(&x).unwrap()),
@@ -151,12 +152,12 @@ fn state_dicts_round_trip_and_refuse_mismatches() {
         values(&trained.forward(&x).unwrap())
     );
     // A mismatch anywhere leaves the whole module as it was.
-    let wider = Mlp::new(&[2, 6, 4], Activation::Tanh, 5, &cpu()).unwrap();
+    let wider = Mlp::new(&[2, 6, 4], Activation::Tanh, &cpu()).unwrap();
     let before = values(&wider.forward(&x).unwrap());
     let err = load_state_dict(&path, &wider).unwrap_err();
     assert!(
         err.to_string()
-            .contains("layers.1.weight is [3, 6] (f32) in the file but [4, 6] (f32)"),
+            .contains("layers.1.weight is [3, 6] f32 in the file but [4, 6] f32"),
         "{err}"
     );
     assert_eq!(
@@ -164,11 +165,49 @@ fn state_dicts_round_trip_and_refuse_mismatches() {
         before,
         "layers.0 was not loaded either"
     );
-    let deeper = Mlp::new(&[2, 6, 3, 3], Activation::Tanh, 1, &cpu()).unwrap();
-    let err = load_state_dict(&path, &deeper).unwrap_err();
+    // Every problem is listed at once: here two missing entries and a misshaped one.
+    let deeper = Mlp::new(&[2, 6, 3, 3], Activation::Tanh, &cpu()).unwrap();
+    let before = values(&deeper.forward(&x).unwrap());
+    let err = load_state_dict(&path, &deeper).unwrap_err().to_string();
+    for problem in [
+        "missing layers.2.weight",
+        "missing layers.2.bias",
+        "nothing was loaded",
+    ] {
+        assert!(err.contains(problem), "{problem:?} not in {err}");
+    }
+    assert_eq!(values(&deeper.forward(&x).unwrap()), before);
+    // Non-strict loading takes what fits and reports the rest.
+    let report = load_state_dict_partial(&path, &deeper).unwrap();
+    assert_eq!(report.missing, ["layers.2.weight", "layers.2.bias"]);
+    assert!(report.unexpected.is_empty());
+    assert_eq!(
+        values(&deeper.layer_weight(0)),
+        values(&trained.layer_weight(0))
+    );
+    let shallow = Mlp::new(&[2, 6], Activation::Tanh, &cpu()).unwrap();
+    let err = load_state_dict(&path, &shallow).unwrap_err().to_string();
     assert!(
-        err.to_string()
-            .contains("no array named \"layers.2.weight\""),
+        err.contains("unexpected layers.1.weight") && err.contains("unexpected layers.1.bias"),
         "{err}"
     );
+    let report = load_state_dict_partial(&path, &shallow).unwrap();
+    assert_eq!(report.unexpected.len(), 2);
+    assert!(report.missing.is_empty());
+}
+
+/// The first parameter of a module, by the name a state dict gives it.
+trait LayerWeight {
+    fn layer_weight(&self, i: usize) -> Tensor;
+}
+
+impl<M: Module> LayerWeight for M {
+    fn layer_weight(&self, i: usize) -> Tensor {
+        let name = format!("layers.{i}.weight");
+        let found = self
+            .named_parameters()
+            .into_iter()
+            .find(|(n, _)| *n == name);
+        found.expect("a layer of that index").1.get()
+    }
 }

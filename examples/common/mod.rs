@@ -8,7 +8,8 @@ use std::time::Instant;
 use wgrad::optim::Optimizer;
 use wgrad::{Device, Tensor, no_grad};
 
-/// `--device cpu|gpu`, `--out DIR`, `--steps N`, `--seed S`.
+/// `--device cpu|gpu`, `--out DIR`, `--steps N`, `--seed S`. The seed restarts the default
+/// generator, so it fixes the whole run: data, initial weights, dropout, shuffles.
 pub struct Args {
     pub device: Device,
     pub out: PathBuf,
@@ -17,15 +18,17 @@ pub struct Args {
 }
 
 impl Args {
-    /// Parses the command line, exiting with a usage message on a bad flag.
+    /// Parses the command line, exiting with a usage message on a bad flag. The device is
+    /// chosen after every flag is read, so `--device cpu` never starts a GPU driver.
     pub fn parse(example: &str, default_steps: usize) -> Args {
         let usage = |problem: &str| -> ! {
             eprintln!("{example}: {problem}");
             eprintln!("usage: {example} [--device cpu|gpu] [--out DIR] [--steps N] [--seed S]");
             std::process::exit(2)
         };
+        let mut device = None;
         let mut args = Args {
-            device: Device::best(),
+            device: Device::cpu(),
             out: PathBuf::from("out").join(example),
             steps: default_steps,
             seed: 0,
@@ -36,13 +39,8 @@ impl Args {
                 .next()
                 .unwrap_or_else(|| usage(&format!("{flag} needs a value")));
             match flag.as_str() {
-                "--device" => {
-                    args.device = match value.as_str() {
-                        "cpu" => Device::cpu(),
-                        "gpu" => Device::gpu().unwrap_or_else(|e| usage(&e.to_string())),
-                        other => usage(&format!("unknown device {other:?}")),
-                    }
-                }
+                "--device" if ["cpu", "gpu"].contains(&value.as_str()) => device = Some(value),
+                "--device" => usage(&format!("unknown device {value:?}")),
                 "--out" => args.out = PathBuf::from(value),
                 "--steps" => {
                     args.steps = value
@@ -60,6 +58,12 @@ impl Args {
         if let Err(e) = std::fs::create_dir_all(&args.out) {
             usage(&format!("cannot create {}: {e}", args.out.display()));
         }
+        args.device = match device.as_deref() {
+            Some("cpu") => Device::cpu(),
+            Some(_) => Device::gpu().unwrap_or_else(|e| usage(&e.to_string())),
+            None => Device::best(),
+        };
+        wgrad::manual_seed(args.seed);
         args
     }
 }

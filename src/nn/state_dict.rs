@@ -1,53 +1,124 @@
-//! A module's parameters to and from `.npz` files that numpy reads as they are.
+//! A module's parameters and buffers to and from `.npz` files that numpy reads as they are,
+//! under PyTorch's names, so that a state dict maps one-to-one.
 
 use std::path::Path;
 
-use super::Module;
+use super::{Buffer, Item, Module, Parameter, Visitor};
+use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::export::npz;
+use crate::tensor::Tensor;
 
-/// Saves every parameter of `module` under its name (`np.load(path)["layers.0.weight"]`).
-pub fn save_state_dict(path: impl AsRef<Path>, module: &impl Module) -> Result<()> {
-    let named: Vec<(String, crate::Tensor)> = module
-        .named_parameters()
-        .into_iter()
-        .map(|(n, p)| (n, p.get().detach()))
-        .collect();
-    let pairs: Vec<(&str, &crate::Tensor)> = named.iter().map(|(n, t)| (n.as_str(), t)).collect();
+/// What a non-strict load left alone: the module's entries the file lacked, and the file's
+/// entries the module has no place for (`missing_keys` and `unexpected_keys` in PyTorch).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    pub missing: Vec<String>,
+    pub unexpected: Vec<String>,
+}
+
+/// Saves every parameter and buffer of `module` under its name
+/// (`np.load(path)["layers.0.weight"]`), atomically.
+pub fn save_state_dict(path: impl AsRef<Path>, module: &(impl Module + ?Sized)) -> Result<()> {
+    let entries = module.state_dict();
+    let pairs: Vec<(&str, &Tensor)> = entries.iter().map(|(n, t)| (n.as_str(), t)).collect();
     npz::save(path, &pairs)
 }
 
-/// Loads every parameter of `module` from `path`, which must hold each of them by name with the
-/// same shape and dtype; values move to each parameter's device. Everything is checked before
-/// anything changes: on an error the module is as it was.
-pub fn load_state_dict(path: impl AsRef<Path>, module: &impl Module) -> Result<()> {
-    let path = path.as_ref();
-    let invalid = |message: String| Error::InvalidFile {
+/// Loads every parameter and buffer of `module` from `path` (values move to each one's device).
+/// Strict, as PyTorch's default: a missing, unexpected, misshaped or mistyped entry is one
+/// error that lists them all, and then nothing changes.
+pub fn load_state_dict(path: impl AsRef<Path>, module: &(impl Module + ?Sized)) -> Result<()> {
+    load(path.as_ref(), module, true).map(drop)
+}
+
+/// Loads the entries of `path` that `module` has and reports the rest (`strict=False`). An
+/// entry whose shape or dtype differs is still an error, and then nothing changes.
+pub fn load_state_dict_partial(
+    path: impl AsRef<Path>,
+    module: &(impl Module + ?Sized),
+) -> Result<LoadReport> {
+    load(path.as_ref(), module, false)
+}
+
+fn load(path: &Path, module: &(impl Module + ?Sized), strict: bool) -> Result<LoadReport> {
+    let entries = npz::load(path, &Device::Cpu)?;
+    apply(module, entries, strict).map_err(|problems| Error::InvalidFile {
         path: path.to_path_buf(),
-        message,
-    };
-    let mut arrays = npz::load(path, &crate::Device::Cpu)?;
+        message: format!(
+            "does not fit the module, nothing was loaded: {}",
+            problems.join("; ")
+        ),
+    })
+}
+
+/// Sets `module`'s parameters and buffers from `entries` by name once every check has passed;
+/// otherwise the list of problems.
+fn apply(
+    module: &(impl Module + ?Sized),
+    mut entries: Vec<(String, Tensor)>,
+    strict: bool,
+) -> std::result::Result<LoadReport, Vec<String>> {
+    let mut report = LoadReport::default();
+    let mut problems = Vec::new();
     let mut updates = Vec::new();
-    for (name, parameter) in module.named_parameters() {
-        let position = arrays.iter().position(|(n, _)| *n == name).ok_or_else(|| {
-            invalid(format!(
-                "no array named {name:?} for the module's parameter"
-            ))
-        })?;
-        let (_, value) = arrays.swap_remove(position);
-        let current = parameter.get();
+    module.visit(&mut Visitor::new(&mut |name, item| {
+        let target = match item {
+            Item::Parameter(p) => Target::Parameter(p.clone()),
+            Item::Buffer(b) => Target::Buffer(b.clone()),
+            Item::Module(_) | Item::Mode(_) => return true,
+        };
+        let current = target.get();
+        let Some(position) = entries.iter().position(|(n, _)| n == name) else {
+            report.missing.push(name.to_string());
+            return true;
+        };
+        let (_, value) = entries.swap_remove(position);
         if value.shape() != current.shape() || value.dtype() != current.dtype() {
-            return Err(invalid(format!(
-                "{name} is {:?} ({}) in the file but {:?} ({}) in the module",
+            problems.push(format!(
+                "{name} is {:?} {} in the file but {:?} {} in the module",
                 value.shape(),
                 value.dtype(),
                 current.shape(),
                 current.dtype()
-            )));
+            ));
+        } else {
+            updates.push((target, value));
         }
-        updates.push((parameter, value));
+        true
+    }));
+    report.unexpected = entries.into_iter().map(|(n, _)| n).collect();
+    if strict {
+        problems.extend(report.missing.iter().map(|n| format!("missing {n}")));
+        problems.extend(report.unexpected.iter().map(|n| format!("unexpected {n}")));
     }
-    updates
-        .into_iter()
-        .try_for_each(|(parameter, value)| parameter.set(&value))
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    for (target, value) in updates {
+        target.set(&value).map_err(|e| vec![e.to_string()])?;
+    }
+    Ok(report)
+}
+
+/// A module's tensor that a state dict sets.
+enum Target {
+    Parameter(Parameter),
+    Buffer(Buffer),
+}
+
+impl Target {
+    fn get(&self) -> Tensor {
+        match self {
+            Target::Parameter(p) => p.get(),
+            Target::Buffer(b) => b.get(),
+        }
+    }
+
+    fn set(&self, value: &Tensor) -> Result<()> {
+        match self {
+            Target::Parameter(p) => p.set(value),
+            Target::Buffer(b) => b.set(value),
+        }
+    }
 }

@@ -4,13 +4,16 @@
 //! with other ops, so they run on whatever device the tensors live on.
 
 mod cast;
+mod conv;
 mod elementwise;
 mod loss;
 mod matmul;
 mod reduce;
+mod sampling;
 mod shape;
 mod softmax;
 
+pub use conv::Conv2dOptions;
 pub use loss::{CrossEntropyOptions, Reduction};
 
 use crate::backend::Storage;

@@ -1,7 +1,20 @@
-//! Optimizers. Each step computes new parameter values with tensor ops under `no_grad`, on the
-//! device where the parameters live: no host round-trip per step.
+//! Optimizers, learning-rate schedules and gradient clipping. Each step computes new parameter
+//! values with tensor ops under `no_grad`, on the device where the parameters live: no host
+//! round-trip per step. An optimizer's state (step count, learning rate, moments) saves to and
+//! loads from `.npz`, so a run resumes exactly.
 
-use crate::autograd::no_grad;
+mod adam;
+mod clip;
+mod schedule;
+mod sgd;
+mod state;
+
+pub use adam::{Adam, AdamOptimizer, AdamW};
+pub use clip::{clip_grad_norm, clip_grad_value};
+pub use schedule::{CosineLr, LinearLr, LrSchedule, StepLr};
+pub use sgd::Sgd;
+pub use state::{load_state, save_state};
+
 use crate::error::Result;
 use crate::nn::Parameter;
 use crate::tensor::Tensor;
@@ -10,126 +23,25 @@ use crate::tensor::Tensor;
 pub trait Optimizer {
     /// Applies one update to every parameter that has a gradient.
     fn step(&mut self) -> Result<()>;
+
     /// Clears every parameter's gradient.
     fn zero_grad(&self);
+
+    /// The learning rate of the next step.
+    fn lr(&self) -> f64;
+
+    /// Sets the learning rate of the next steps (what a schedule does every step).
+    fn set_lr(&mut self, lr: f64);
+
+    /// Everything a resumed run needs, by name: `step`, `lr`, and per parameter `{i}.{name}`
+    /// for each running tensor (`0.exp_avg`), detached. [`save_state`] writes it to `.npz`.
+    fn state(&self) -> Vec<(String, Tensor)>;
+
+    /// Restores what [`Optimizer::state`] gave, all or nothing: a missing, unexpected or
+    /// misshaped entry is an error and the optimizer is left as it was.
+    fn load_state(&mut self, entries: Vec<(String, Tensor)>) -> Result<()>;
 }
 
 fn zero_grads(parameters: &[Parameter]) {
     parameters.iter().for_each(|p| p.get().zero_grad());
-}
-
-/// Stochastic gradient descent with optional momentum and weight decay, as `torch.optim.SGD`.
-pub struct Sgd {
-    parameters: Vec<Parameter>,
-    lr: f64,
-    momentum: f64,
-    weight_decay: f64,
-    velocity: Vec<Option<Tensor>>,
-}
-
-impl Sgd {
-    /// Plain SGD with learning rate `lr`.
-    pub fn new(parameters: Vec<Parameter>, lr: f64) -> Sgd {
-        let velocity = vec![None; parameters.len()];
-        Sgd {
-            parameters,
-            lr,
-            momentum: 0.0,
-            weight_decay: 0.0,
-            velocity,
-        }
-    }
-
-    /// With momentum (`v = momentum * v + g`, and the step follows `v`).
-    pub fn momentum(mut self, momentum: f64) -> Sgd {
-        self.momentum = momentum;
-        self
-    }
-
-    /// With L2 weight decay (`g += weight_decay * p`).
-    pub fn weight_decay(mut self, weight_decay: f64) -> Sgd {
-        self.weight_decay = weight_decay;
-        self
-    }
-}
-
-impl Optimizer for Sgd {
-    fn step(&mut self) -> Result<()> {
-        no_grad(|| {
-            for (parameter, velocity) in self.parameters.iter().zip(&mut self.velocity) {
-                let p = parameter.get();
-                let Some(mut g) = p.grad() else { continue };
-                if self.weight_decay != 0.0 {
-                    g = g.add(&p.mul_scalar(self.weight_decay)?)?;
-                }
-                if self.momentum != 0.0 {
-                    g = match velocity.take() {
-                        Some(v) => v.mul_scalar(self.momentum)?.add(&g)?,
-                        None => g,
-                    };
-                    *velocity = Some(g.clone());
-                }
-                parameter.set(&p.sub(&g.mul_scalar(self.lr)?)?)?;
-            }
-            Ok(())
-        })
-    }
-
-    fn zero_grad(&self) {
-        zero_grads(&self.parameters);
-    }
-}
-
-/// Adam, as `torch.optim.Adam` (bias-corrected moments).
-pub struct Adam {
-    parameters: Vec<Parameter>,
-    lr: f64,
-    betas: (f64, f64),
-    eps: f64,
-    steps: i32,
-    moments: Vec<Option<(Tensor, Tensor)>>,
-}
-
-impl Adam {
-    /// Adam with learning rate `lr` and PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
-    pub fn new(parameters: Vec<Parameter>, lr: f64) -> Adam {
-        let moments = vec![None; parameters.len()];
-        Adam {
-            parameters,
-            lr,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            steps: 0,
-            moments,
-        }
-    }
-}
-
-impl Optimizer for Adam {
-    fn step(&mut self) -> Result<()> {
-        self.steps += 1;
-        let (b1, b2) = self.betas;
-        let (c1, c2) = (1.0 - b1.powi(self.steps), 1.0 - b2.powi(self.steps));
-        no_grad(|| {
-            for (parameter, moments) in self.parameters.iter().zip(&mut self.moments) {
-                let p = parameter.get();
-                let Some(g) = p.grad() else { continue };
-                let (m, v) = match moments.take() {
-                    Some((m, v)) => (
-                        m.mul_scalar(b1)?.add(&g.mul_scalar(1.0 - b1)?)?,
-                        v.mul_scalar(b2)?.add(&g.mul(&g)?.mul_scalar(1.0 - b2)?)?,
-                    ),
-                    None => (g.mul_scalar(1.0 - b1)?, g.mul(&g)?.mul_scalar(1.0 - b2)?),
-                };
-                let denominator = v.mul_scalar(1.0 / c2)?.sqrt()?.add_scalar(self.eps)?;
-                parameter.set(&p.sub(&m.mul_scalar(self.lr / c1)?.div(&denominator)?)?)?;
-                *moments = Some((m, v));
-            }
-            Ok(())
-        })
-    }
-
-    fn zero_grad(&self) {
-        zero_grads(&self.parameters);
-    }
 }
