@@ -55,7 +55,7 @@ pub use dtype::{DType, Element};
 pub use error::{Error, Result};
 pub use export::{DynArray, npy, npz};
 pub use ops::{Conv2dOptions, CrossEntropyOptions, Reduction};
-pub use random::{Generator, manual_seed, next_seed};
+pub use random::{Generator, manual_seed, next_seed, rng_state};
 pub use tensor::Tensor;
 
 /// The README's examples, compiled and run as doctests so that they stay true.

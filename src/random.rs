@@ -78,6 +78,13 @@ pub fn manual_seed(seed: u64) {
     DEFAULT.with(|g| *g.borrow_mut() = Generator::new(seed));
 }
 
+/// Where this thread's default generator stands: `manual_seed(rng_state())` later continues the
+/// stream from here, so a checkpoint that keeps it resumes dropout masks and shuffles exactly
+/// (`torch.get_rng_state`).
+pub fn rng_state() -> u64 {
+    DEFAULT.with(|g| g.borrow().0.0)
+}
+
 /// The next seed of this thread's default generator.
 pub fn next_seed() -> u64 {
     DEFAULT.with(|g| g.borrow_mut().next_seed())
@@ -162,6 +169,10 @@ mod tests {
         assert_eq!([next_seed(), next_seed()], first);
         manual_seed(4);
         assert_ne!(next_seed(), first[0]);
+        let state = rng_state();
+        let ahead = [next_seed(), next_seed()];
+        manual_seed(state);
+        assert_eq!([next_seed(), next_seed()], ahead);
     }
 
     #[test]

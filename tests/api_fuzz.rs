@@ -16,8 +16,8 @@ use std::process::Command;
 use common::Rng;
 use wgrad::nn::{Linear, Module};
 use wgrad::{
-    CrossEntropyOptions, DType, Device, GradOptions, Reduction, Result, Tensor, grad, hessian, hvp,
-    jacobian, npy,
+    Conv2dOptions, CrossEntropyOptions, DType, Device, GradOptions, Reduction, Result, Tensor,
+    grad, hessian, hvp, jacobian, npy,
 };
 
 /// Ops per chain.
@@ -140,7 +140,7 @@ fn describe_and_run(
     let name = |t: &Tensor| format!("{:?} {} on {}", t.shape(), t.dtype(), t.device());
     let (x, y) = (rng.axis(), rng.axis());
     let s = rng.scalar();
-    let op = rng.below(110);
+    let op = rng.below(117);
     announce(
         step,
         &format!(
@@ -170,6 +170,11 @@ fn describe_and_run(
         reduction,
     };
     let parts = rng.below(5);
+    let windows = Conv2dOptions {
+        stride: rng.below(3),
+        padding: rng.below(3),
+        dilation: rng.below(3),
+    };
     let signed: Vec<isize> = small.iter().map(|&d| d as isize - 1).collect();
     match op {
         0 => a.add(&b),
@@ -219,13 +224,8 @@ fn describe_and_run(
         44 => jacobian(|t| t.tanh()?.mul(&b), &a),
         45 => hessian(|t| t.pow(3.0)?.sum(), &a),
         46 => hvp(|t| t.mul(t)?.sum(), &a, &b).map(|(_, product)| product),
-        47 => Linear::new(
-            a.shape().last().copied().unwrap_or(1),
-            width,
-            seed,
-            &a.device(),
-        )
-        .and_then(|layer| layer.forward(&a)),
+        47 => Linear::new(a.shape().last().copied().unwrap_or(1), width, &a.device())
+            .and_then(|layer| layer.forward(&a)),
         48 => Tensor::from_ndarray(&a.detach().to_ndarray::<f32>()?.t(), &here),
         50 => a.sin(),
         51 => a.cos(),
@@ -294,6 +294,13 @@ fn describe_and_run(
         106 => a.cumsum(x),
         107 => a.prod(),
         108 => a.prod_axis(x, keepdim),
+        109 => a.conv2d(&b, keepdim.then_some(&c), windows),
+        110 => a.max_pool2d(parts, windows),
+        111 => a.avg_pool2d(parts, windows),
+        112 => a.multinomial(width, keepdim, seed),
+        113 => a.bernoulli(seed),
+        114 => a.dropout(s, seed),
+        115 => Tensor::randperm(width, seed, &here),
         _ => export(&a),
     }
 }

@@ -4,11 +4,11 @@ mod common;
 
 use common::{cpu, scratch, values};
 use wgrad::nn::{
-    Activation, Linear, Mlp, Module, Parameter, Sequential, load_state_dict,
-    load_state_dict_partial, save_state_dict,
+    Activation, BatchNorm1d, Dropout, LayerNorm, Linear, Mlp, Module, Parameter, Sequential,
+    Visitor, load_state_dict, load_state_dict_partial, save_state_dict,
 };
 use wgrad::optim::{Adam, Optimizer, Sgd};
-use wgrad::{DType, Tensor};
+use wgrad::{DType, Tensor, manual_seed};
 
 /// A parameter whose gradient is `grad`, by backpropagating `sum(p * grad)`.
 fn with_grad(p: &Parameter, grad: &[f32]) {
@@ -182,8 +182,8 @@ fn state_dicts_round_trip_and_refuse_mismatches() {
     assert_eq!(report.missing, ["layers.2.weight", "layers.2.bias"]);
     assert!(report.unexpected.is_empty());
     assert_eq!(
-        values(&deeper.layer_weight(0)),
-        values(&trained.layer_weight(0))
+        values(&parameter(&deeper, "layers.0.weight")),
+        values(&parameter(&trained, "layers.0.weight"))
     );
     let shallow = Mlp::new(&[2, 6], Activation::Tanh, &cpu()).unwrap();
     let err = load_state_dict(&path, &shallow).unwrap_err().to_string();
@@ -196,18 +196,137 @@ fn state_dicts_round_trip_and_refuse_mismatches() {
     assert!(report.missing.is_empty());
 }
 
-/// The first parameter of a module, by the name a state dict gives it.
-trait LayerWeight {
-    fn layer_weight(&self, i: usize) -> Tensor;
+/// The value of `module`'s parameter `name`.
+fn parameter(module: &impl Module, name: &str) -> Tensor {
+    let found = module
+        .named_parameters()
+        .into_iter()
+        .find(|(n, _)| n == name);
+    found.expect("a parameter of that name").1.get()
 }
 
-impl<M: Module> LayerWeight for M {
-    fn layer_weight(&self, i: usize) -> Tensor {
-        let name = format!("layers.{i}.weight");
-        let found = self
-            .named_parameters()
-            .into_iter()
-            .find(|(n, _)| *n == name);
-        found.expect("a layer of that index").1.get()
+#[test]
+fn one_seed_fixes_a_model_and_layers_created_in_turn_differ() {
+    manual_seed(5);
+    let (a, b) = (
+        Linear::new(4, 4, &cpu()).unwrap(),
+        Linear::new(4, 4, &cpu()).unwrap(),
+    );
+    assert_ne!(values(&a.weight.get()), values(&b.weight.get()));
+    manual_seed(5);
+    let again = Linear::new(4, 4, &cpu()).unwrap();
+    assert_eq!(values(&a.weight.get()), values(&again.weight.get()));
+    assert_eq!(values(&a.bias.get()), values(&again.bias.get()));
+    manual_seed(6);
+    assert_ne!(
+        values(&Linear::new(4, 4, &cpu()).unwrap().weight.get()),
+        values(&a.weight.get())
+    );
+}
+
+/// A custom module composed of others, as a user writes one.
+struct Block {
+    norm: LayerNorm,
+    layers: Vec<Linear>,
+    drop: Dropout,
+    bn: BatchNorm1d,
+}
+
+impl Module for Block {
+    fn forward(&self, x: &Tensor) -> wgrad::Result<Tensor> {
+        let h = self.layers[0].forward(&self.norm.forward(x)?)?;
+        self.layers[1].forward(&self.drop.forward(&self.bn.forward(&h)?)?)
     }
+
+    fn visit(&self, v: &mut Visitor<'_>) {
+        v.module("norm", &self.norm);
+        v.modules("layers", &self.layers);
+        v.module("drop", &self.drop);
+        v.module("bn", &self.bn);
+    }
+}
+
+fn block() -> Block {
+    let dev = cpu();
+    Block {
+        norm: LayerNorm::new(3, &dev).unwrap(),
+        layers: vec![
+            Linear::new(3, 4, &dev).unwrap(),
+            Linear::new(4, 2, &dev).unwrap(),
+        ],
+        drop: Dropout::new(0.5).unwrap(),
+        bn: BatchNorm1d::new(4, &dev).unwrap(),
+    }
+}
+
+#[test]
+fn a_custom_module_gets_names_modes_repr_and_dtype_from_its_visit() {
+    let model = Sequential::new().push(block()).push(Activation::Relu);
+    let names: Vec<String> = model
+        .named_parameters()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "0.norm.weight",
+            "0.norm.bias",
+            "0.layers.0.weight",
+            "0.layers.0.bias",
+            "0.layers.1.weight",
+            "0.layers.1.bias",
+            "0.bn.weight",
+            "0.bn.bias"
+        ]
+    );
+    let buffers: Vec<String> = model.named_buffers().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        buffers,
+        [
+            "0.bn.running_mean",
+            "0.bn.running_var",
+            "0.bn.num_batches_tracked"
+        ]
+    );
+    assert_eq!(model.state_dict().len(), 11);
+    assert_eq!(
+        format!("{model:?}"),
+        "Sequential(\n  (0): Block(\n    (norm): LayerNorm((3,), eps=1e-5, elementwise_affine=True)\n    \
+         (layers.0): Linear(in_features=3, out_features=4, bias=True)\n    \
+         (layers.1): Linear(in_features=4, out_features=2, bias=True)\n    \
+         (drop): Dropout(p=0.5, inplace=False)\n    \
+         (bn): BatchNorm1d(4, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True)\n  )\n  \
+         (1): ReLU()\n)"
+    );
+    // eval reaches the dropout and the batch norm inside the custom block.
+    let x = Tensor::randn(&[6, 3], DType::F32, 1, &cpu()).unwrap();
+    model.eval();
+    let (y1, y2) = (model.forward(&x).unwrap(), model.forward(&x).unwrap());
+    assert_eq!(values(&y1), values(&y2), "deterministic in eval mode");
+    let tracked = |m: &Sequential| values(&m.named_buffers()[2].1.get())[0];
+    assert_eq!(tracked(&model), 0.0, "eval uses the running statistics");
+    model.train();
+    let (y1, y2) = (model.forward(&x).unwrap(), model.forward(&x).unwrap());
+    assert_ne!(values(&y1), values(&y2), "dropout is active again");
+    assert_eq!(tracked(&model), 2.0);
+    model.to_dtype(DType::F64).unwrap();
+    assert!(
+        model
+            .parameters()
+            .iter()
+            .all(|p| p.get().dtype() == DType::F64 && p.get().needs_grad())
+    );
+    assert_eq!(
+        model.named_buffers()[2].1.get().dtype(),
+        DType::I64,
+        "counts stay integers"
+    );
+    assert_eq!(
+        model
+            .forward(&x.to_dtype(DType::F64).unwrap())
+            .unwrap()
+            .dtype(),
+        DType::F64
+    );
 }

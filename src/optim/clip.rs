@@ -11,7 +11,7 @@ use crate::tensor::Tensor;
 /// clipping, as an f32 scalar on the parameters' device (`None` when no parameter has a
 /// gradient).
 pub fn clip_grad_norm(parameters: &[Parameter], max_norm: f64) -> Result<Option<Tensor>> {
-    if !(max_norm > 0.0) {
+    if max_norm.is_nan() || max_norm <= 0.0 {
         return Err(Error::InvalidArgument {
             op: "clip_grad_norm",
             message: format!("the largest norm must be positive, not {max_norm}"),
@@ -49,7 +49,7 @@ pub fn clip_grad_norm(parameters: &[Parameter], max_norm: f64) -> Result<Option<
 
 /// Clamps every gradient element to `[-clip, clip]` (`torch.nn.utils.clip_grad_value_`).
 pub fn clip_grad_value(parameters: &[Parameter], clip: f64) -> Result<()> {
-    if !(clip >= 0.0) {
+    if clip.is_nan() || clip < 0.0 {
         return Err(Error::InvalidArgument {
             op: "clip_grad_value",
             message: format!("the clip value must be at least 0, not {clip}"),
