@@ -25,7 +25,8 @@ fn main() -> wgrad::Result<()> {
     let (losses, rate) = common::train(
         args.steps,
         &mut optimizer,
-        || model.forward(&x)?.mse_loss(&y),
+        common::Extras::default(),
+        |_| model.forward(&x)?.mse_loss(&y),
         None,
     )?;
     save_state_dict(args.out.join("model.npz"), &model)?;

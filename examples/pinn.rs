@@ -65,12 +65,18 @@ fn main() -> wgrad::Result<()> {
     let ends = Tensor::from_vec(vec![0.0f32, 1.0], &[2, 1], dev)?;
     let model = Mlp::new(&[1, 32, 32, 1], Activation::Tanh, dev)?;
     let mut optimizer = Adam::new(model.parameters(), 0.005);
-    let loss = || {
+    let loss = |_| {
         let equation = residual(&model, &x, &forcing)?.pow(2.0)?.mean()?;
         let boundary = model.forward(&ends)?.pow(2.0)?.mean()?;
         equation.add(&boundary.mul_scalar(100.0)?)
     };
-    let (loss_curve, rate) = common::train(args.steps, &mut optimizer, loss, None)?;
+    let (loss_curve, rate) = common::train(
+        args.steps,
+        &mut optimizer,
+        common::Extras::default(),
+        loss,
+        None,
+    )?;
 
     let (grid, grid_forcing) = points(GRID, dev)?;
     let u = model.forward(&grid)?.detach();

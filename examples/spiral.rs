@@ -52,7 +52,8 @@ fn main() -> wgrad::Result<()> {
     let (loss_curve, rate) = common::train(
         args.steps,
         &mut optimizer,
-        || model.forward(&x)?.cross_entropy(&y),
+        common::Extras::default(),
+        |_| model.forward(&x)?.cross_entropy(&y),
         Some(&accuracy),
     )?;
 

@@ -25,7 +25,8 @@ fn main() -> wgrad::Result<()> {
     let (losses, rate) = common::train(
         args.steps,
         &mut optimizer,
-        || model.forward(&x)?.cross_entropy(&y),
+        common::Extras::default(),
+        |_| model.forward(&x)?.cross_entropy(&y),
         Some(&accuracy),
     )?;
     let logits = no_grad(|| model.forward(&x))?;

@@ -1,11 +1,15 @@
 //! What the training examples share: their command line, the device choice, the progress line.
 #![allow(dead_code)] // each example uses its own subset
 
+pub mod plot;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use wgrad::optim::Optimizer;
+use wgrad::data::DataLoader;
+use wgrad::nn::Parameter;
+use wgrad::optim::{LrSchedule, Optimizer, clip_grad_norm};
 use wgrad::{Device, Tensor, no_grad};
 
 /// `--device cpu|gpu`, `--out DIR`, `--steps N`, `--seed S`. The seed restarts the default
@@ -74,21 +78,36 @@ pub fn accuracy(logits: &Tensor, labels: &Tensor) -> wgrad::Result<f64> {
     Ok(correct as f64 / labels.numel() as f64)
 }
 
-/// Runs `steps` optimisation steps of the loss `loss()` computes, with a progress line rewritten
-/// in place every 50 steps (step, loss, `accuracy()` if given, steps per second). Returns the loss
-/// of every step as an f32 vector on the CPU, and the steps per second.
+/// How the optimiser steps besides its own rule: a learning-rate schedule, and a largest
+/// gradient norm for the given parameters.
+#[derive(Default)]
+pub struct Extras<'a> {
+    pub schedule: Option<&'a dyn LrSchedule>,
+    pub clip: Option<(&'a [Parameter], f64)>,
+}
+
+/// Runs `steps` optimisation steps of the loss `loss(step)` computes, with a progress line
+/// rewritten in place every 50 steps (step, loss, `accuracy()` if given, steps per second).
+/// Returns the loss of every step as an f32 vector on the CPU, and the steps per second.
 pub fn train(
     steps: usize,
     optimizer: &mut impl Optimizer,
-    loss: impl Fn() -> wgrad::Result<Tensor>,
+    extras: Extras<'_>,
+    mut loss: impl FnMut(usize) -> wgrad::Result<Tensor>,
     accuracy: Option<&dyn Fn() -> wgrad::Result<f64>>,
 ) -> wgrad::Result<(Tensor, f64)> {
     let start = Instant::now();
     let mut losses = Vec::with_capacity(steps);
     for step in 1..=steps {
-        let value = loss()?;
+        if let Some(schedule) = extras.schedule {
+            optimizer.set_lr(schedule.lr(step - 1));
+        }
+        let value = loss(step - 1)?;
         optimizer.zero_grad();
         value.backward()?;
+        if let Some((parameters, max_norm)) = extras.clip {
+            clip_grad_norm(parameters, max_norm)?;
+        }
         optimizer.step()?;
         losses.push(value.detach().reshape(&[1])?);
         // Reading the loss makes the host wait for the GPU: only now and then.
@@ -115,4 +134,14 @@ pub fn train(
         Tensor::cat(&losses.iter().collect::<Vec<_>>(), 0)?.to(&Device::cpu())?,
         rate,
     ))
+}
+
+/// The loader's batches epoch after epoch, for training by steps rather than epochs.
+pub fn endless(loader: &DataLoader) -> impl Iterator<Item = wgrad::Result<Vec<Tensor>>> + '_ {
+    (0..).flat_map(|epoch| -> Box<dyn Iterator<Item = _>> {
+        match loader.batches(epoch) {
+            Ok(batches) => Box::new(batches),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    })
 }
