@@ -129,7 +129,10 @@ fn digits(count: usize, seed: u64) -> wgrad::Result<(Tensor, Tensor)> {
                 // The pixel centre, mapped back into glyph units.
                 let px = x as f32 + 0.5 - SIDE as f32 / 2.0 - shift.0;
                 let py = y as f32 + 0.5 - SIDE as f32 / 2.0 - shift.1;
-                let (gx, gy) = ((cos * px + sin * py) / scale, (-sin * px + cos * py) / scale);
+                let (gx, gy) = (
+                    (cos * px + sin * py) / scale,
+                    (-sin * px + cos * py) / scale,
+                );
                 let p = (gx / aspect - slant * gy, gy);
                 let near = glyphs[digit]
                     .iter()

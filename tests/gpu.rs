@@ -8,7 +8,7 @@
 mod common;
 
 use common::{cpu, gpu_or_skip, values};
-use wgrad::{DType, Device, GradOptions, Result, Tensor, grad};
+use wgrad::{Conv2dOptions, DType, Device, GradOptions, Result, Tensor, grad};
 
 type Unary = fn(&Tensor) -> Result<Tensor>;
 type Binary = fn(&Tensor, &Tensor) -> Result<Tensor>;
@@ -412,6 +412,26 @@ fn gpu_reductions_matmul_and_shape_ops() {
             1e-5,
         );
     }
+    let strided = Conv2dOptions {
+        stride: 2,
+        padding: 1,
+        dilation: 1,
+    };
+    check(
+        &gpu,
+        "conv2d, max and average pooling",
+        |t| {
+            let y = t[0].conv2d(&t[1], Some(&t[2]), strided)?.tanh()?;
+            y.max_pool2d(2, Conv2dOptions::default())?
+                .add(&y.avg_pool2d(2, Conv2dOptions::default())?)
+        },
+        &[
+            randn(&[2, 3, 9, 8], 102),
+            randn(&[4, 3, 3, 3], 103),
+            randn(&[4], 104),
+        ],
+        1e-4,
+    );
     check(
         &gpu,
         "cumsum along each axis",

@@ -6,8 +6,8 @@ mod common;
 
 use common::{positive, randn, values};
 use wgrad::{
-    CrossEntropyOptions, DType, Error, GradcheckOptions, Reduction, Result, Tensor, gradcheck,
-    gradgradcheck,
+    Conv2dOptions, CrossEntropyOptions, DType, Error, GradcheckOptions, Reduction, Result, Tensor,
+    gradcheck, gradgradcheck,
 };
 
 /// gradcheck and gradgradcheck of `f` at `inputs`, with PyTorch's tolerances.
@@ -554,4 +554,26 @@ fn prod_with_and_without_zeros() {
     )
     .unwrap();
     gradcheck(|t| t[0].prod(), &[x], &options).unwrap();
+}
+
+#[test]
+fn convolution_and_pooling() {
+    for (stride, padding, dilation) in [(1, 0, 1), (2, 1, 1), (1, 1, 2)] {
+        let o = Conv2dOptions {
+            stride,
+            padding,
+            dilation,
+        };
+        let inputs = [
+            randn(&[2, 2, 5, 4], 280),
+            randn(&[3, 2, 2, 2], 281),
+            randn(&[3], 282),
+        ];
+        check(|t| t[0].conv2d(&t[1], Some(&t[2]), o), &inputs);
+        // Squared, so that the second derivative in the input is not zero.
+        check(|t| t[0].conv2d(&t[1], None, o)?.square(), &inputs[..2]);
+        let x = [randn(&[1, 2, 5, 5], 283)];
+        check(|t| t[0].max_pool2d(2, o)?.square(), &x);
+        check(|t| t[0].avg_pool2d(3, o)?.square(), &x);
+    }
 }

@@ -1,9 +1,14 @@
 //! 2-D convolution and pooling over NCHW tensors, as im2col: the windows are gathered into
-//! columns with one index_select (a gather kernel on either device) and reduced with a matmul, a
-//! max or a mean. Every step is a differentiable op, so the gradients (and their gradients)
-//! follow from theirs.
+//! columns (a gather kernel on either device) and reduced with a matmul, a max or a mean. The
+//! gathering's gradient is col2im, itself a gather of each input element's readers, and the two
+//! are each other's gradients, so convolutions are differentiable to any order without a
+//! scatter.
 
+use std::sync::Arc;
+
+use crate::autograd::record;
 use crate::backend::cpu::alloc;
+use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::shape::checked_numel;
 use crate::tensor::Tensor;
@@ -115,19 +120,85 @@ impl Windows {
                 }
             }
         }
-        let last = ((h + 2 * p) * wide) as i64 - 1;
-        let count = positions.len();
-        let index =
-            Tensor::from_vec(positions, &[count], &input.device())?.with_integer_range(0, last);
-        padded
-            .reshape(&[n, c, (h + 2 * p) * wide])?
-            .index_select(2, &index)?
-            .reshape(&[n, c, k * k, oh * ow])
+        let plane = (h + 2 * p) * wide;
+        let taps = Arc::new(Taps::new(positions, plane, &input.device())?);
+        unfold(&padded.reshape(&[n, c, plane])?, &taps)?.reshape(&[n, c, k * k, oh * ow])
     }
 
     fn output_shape(&self, channels: usize) -> [usize; 4] {
         [self.shape[0], channels, self.out[0], self.out[1]]
     }
+}
+
+/// Which element of a `[.., plane]` input each tap reads (`forward`), and, for each input
+/// element, the taps that read it (`inverse`, `reads` per element, padded with one past the last
+/// tap, which reads zero): the two gathers of im2col and of its adjoint.
+struct Taps {
+    forward: Tensor,
+    inverse: Tensor,
+    plane: usize,
+    reads: usize,
+}
+
+impl Taps {
+    fn new(positions: Vec<i64>, plane: usize, device: &Device) -> Result<Taps> {
+        let count = positions.len();
+        let on = |e: Error| e.for_tensor_on(device);
+        let mut readers = alloc::filled(plane, 0usize).map_err(on)?;
+        positions.iter().for_each(|&p| readers[p as usize] += 1);
+        let reads = readers.iter().copied().max().unwrap_or(0).max(1);
+        let mut inverse =
+            alloc::filled(checked_numel("conv2d", &[plane, reads])?, count as i64).map_err(on)?;
+        readers.iter_mut().for_each(|r| *r = 0);
+        for (tap, &p) in positions.iter().enumerate() {
+            let p = p as usize;
+            inverse[p * reads + readers[p]] = tap as i64;
+            readers[p] += 1;
+        }
+        Ok(Taps {
+            forward: Tensor::from_vec(positions, &[count], device)?
+                .with_integer_range(0, plane as i64 - 1),
+            inverse: Tensor::from_vec(inverse, &[plane * reads], device)?
+                .with_integer_range(0, count as i64),
+            plane,
+            reads,
+        })
+    }
+}
+
+/// `[n, c, plane]` to the `[n, c, count]` taps (im2col). Its gradient is [`fold`], whose
+/// gradient is this again: differentiable to any order with gathers only, never a scatter.
+fn unfold(x: &Tensor, taps: &Arc<Taps>) -> Result<Tensor> {
+    let out = x.detach().index_select(2, &taps.forward)?;
+    let taps = Arc::clone(taps);
+    Ok(record(out, "unfold", &[x], move |g, _| {
+        Ok(vec![Some(fold(g, &taps)?)])
+    }))
+}
+
+/// `[n, c, count]` taps summed back into the `[n, c, plane]` elements they read (col2im).
+fn fold(g: &Tensor, taps: &Arc<Taps>) -> Result<Tensor> {
+    let (n, c, count) = (g.shape()[0], g.shape()[1], g.shape()[2]);
+    let out = match g.device() {
+        // The CPU adds each tap where it belongs in one pass. The GPU has no float atomics, and
+        // its scatter loops over every tap for each element: it gathers the readers instead.
+        Device::Cpu => Tensor::zeros(&[n, c, taps.plane], g.dtype(), &Device::Cpu)?.scatter_add(
+            2,
+            &taps.forward.reshape(&[1, 1, count])?.broadcast_to(g.shape())?,
+            &g.detach(),
+        )?,
+        Device::Gpu(_) => {
+            let zero = Tensor::zeros(&[n, c, 1], g.dtype(), &g.device())?;
+            Tensor::cat(&[&g.detach(), &zero], 2)?
+                .index_select(2, &taps.inverse)?
+                .reshape(&[n, c, taps.plane, taps.reads])?
+                .sum_axis(3, false)?
+        }
+    };
+    let taps = Arc::clone(taps);
+    Ok(record(out, "fold", &[g], move |gg, _| {
+        Ok(vec![Some(unfold(gg, &taps)?)])
+    }))
 }
 
 impl Tensor {
