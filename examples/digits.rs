@@ -215,6 +215,7 @@ fn main() -> wgrad::Result<()> {
         None,
     )?;
 
+    model.eval();
     let predictions = predict(&model, &test_x.to(dev)?)?.to(&Device::cpu())?;
     let correct = predictions
         .eq(&test_y)?

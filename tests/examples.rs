@@ -233,6 +233,156 @@ fn linear_regression_recovers_both_parameters_on_every_device() {
     }
 }
 
+/// Steps for a run on `device`: enough on the CPU to learn, few on an emulated GPU.
+fn steps(device: &str, cpu: usize, gpu: usize) -> usize {
+    if device == "cpu" { cpu } else { gpu }
+}
+
+/// Asserts that each of `files` was written into `out`.
+fn wrote(name: &str, out: &Path, files: &[&str]) {
+    for file in files {
+        assert!(
+            out.join(file).metadata().is_ok_and(|m| m.len() > 0),
+            "{name} wrote no {file}"
+        );
+    }
+}
+
+#[test]
+fn digits_cnn_learns_and_numpy_reproduces_its_predictions() {
+    for device in devices() {
+        let out = scratch(&format!("example-digits-{device}"));
+        let summary = run("digits", device, steps(device, 300, 40), &out);
+        let accuracy = number_after(&summary, "test accuracy");
+        let floor = if device == "cpu" { 90.0 } else { 30.0 };
+        assert!(accuracy >= floor, "digits on {device}: {summary}");
+        let files = [
+            "model.npz",
+            "loss.npy",
+            "test_images.npy",
+            "test_labels.npy",
+        ];
+        wrote("digits", &out, &files);
+        wrote(
+            "digits",
+            &out,
+            &["predictions.npy", "confusion.npy", "digits.png"],
+        );
+        // numpy runs the CNN from model.npz alone (convolution by shifted slices, pooling by
+        // reshaping) and must predict what predictions.npy says.
+        let script = r#"
+import sys, numpy as np
+d, printed = sys.argv[1], float(sys.argv[2])
+m = {k: v.astype(np.float64) for k, v in np.load(f"{d}/model.npz").items()}
+assert sorted(m) == sorted(f"{i}.{p}" for i in (0, 3, 7) for p in ("weight", "bias")), sorted(m)
+assert m["0.weight"].shape == (8, 1, 3, 3) and m["7.weight"].shape == (10, 784)
+x = np.load(f"{d}/test_images.npy")
+assert x.dtype == np.float32 and x.shape == (2000, 28, 28)
+def conv(x, w, b):
+    n, c, h, wd = x.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    out = sum(np.einsum("nchw,oc->nohw", padded[:, :, i:i + h, j:j + wd], w[:, :, i, j])
+              for i in range(3) for j in range(3))
+    return out + b[None, :, None, None]
+def pool(x):
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+h = pool(np.maximum(conv(x[:, None].astype(np.float64), m["0.weight"], m["0.bias"]), 0))
+h = pool(np.maximum(conv(h, m["3.weight"], m["3.bias"]), 0))
+logits = h.reshape(len(h), -1) @ m["7.weight"].T + m["7.bias"]
+pred, labels = np.load(f"{d}/predictions.npy"), np.load(f"{d}/test_labels.npy")
+assert pred.dtype == np.int64 and labels.dtype == np.int64
+agree = np.mean(logits.argmax(axis=1) == pred)
+assert agree >= 0.995, agree
+confusion = np.load(f"{d}/confusion.npy")
+assert (confusion == np.bincount(labels * 10 + pred, minlength=100).reshape(10, 10)).all()
+accuracy = 100 * np.mean(pred == labels)
+assert abs(accuracy - printed) < 0.051, (accuracy, printed)
+print(f"numpy agrees with predictions.npy on {agree:.2%} of test images")
+"#;
+        run_numpy(script, &[out.as_os_str(), accuracy.to_string().as_ref()]);
+    }
+}
+
+#[test]
+fn tiny_gpt_learns_to_add_and_numpy_reproduces_its_answers() {
+    for device in devices() {
+        let out = scratch(&format!("example-tiny_gpt-{device}"));
+        let summary = run("tiny_gpt", device, steps(device, 700, 20), &out);
+        let accuracy = number_after(&summary, "held-out exact match");
+        if device == "cpu" {
+            assert!(accuracy >= 90.0, "tiny_gpt on cpu: {summary}");
+        }
+        let files = [
+            "model.npz",
+            "loss.npy",
+            "test_prompts.npy",
+            "predictions.npy",
+        ];
+        wrote("tiny_gpt", &out, &files);
+        wrote("tiny_gpt", &out, &["attention.npy", "tiny_gpt.png"]);
+        // numpy runs the transformer from model.npz alone, decodes greedily, and must give the
+        // same answers; the exported attention is each head's softmax, causal.
+        let script = r#"
+import sys, numpy as np
+d, printed, steps = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+m = {k: v.astype(np.float64) for k, v in np.load(f"{d}/model.npz").items()}
+def ln(x, p):
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + 1e-5) * m[f"{p}.weight"] + m[f"{p}.bias"]
+def linear(x, p):
+    return x @ m[f"{p}.weight"].T + m[f"{p}.bias"]
+def gelu(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+def attention(x, p, heads=4):
+    b, t, e = x.shape
+    q, k, v = np.split(x @ m[f"{p}.in_proj_weight"].T + m[f"{p}.in_proj_bias"], 3, axis=-1)
+    split = lambda z: z.reshape(b, t, heads, e // heads).transpose(0, 2, 1, 3)
+    q, k, v = split(q), split(k), split(v)
+    scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(e // heads)
+    scores = np.where(np.triu(np.ones((t, t), bool), 1), -np.inf, scores)
+    w = np.exp(scores - scores.max(-1, keepdims=True))
+    w /= w.sum(-1, keepdims=True)
+    mixed = (w @ v).transpose(0, 2, 1, 3).reshape(b, t, e)
+    return linear(mixed, f"{p}.out_proj"), w
+def run(ids):
+    x = m["tok.weight"][ids] + m["pos.weight"][: ids.shape[1]]
+    maps = []
+    for l in range(2):
+        a, w = attention(ln(x, f"blocks.{l}.ln1"), f"blocks.{l}.attn")
+        x = x + a
+        maps.append(w)
+        x = x + linear(gelu(linear(ln(x, f"blocks.{l}.ln2"), f"blocks.{l}.fc")), f"blocks.{l}.proj")
+    return linear(ln(x, "ln_f"), "head"), maps
+prompts = np.load(f"{d}/test_prompts.npy")
+assert prompts.dtype == np.int64 and prompts.shape == (1000, 6)
+ids = prompts
+for _ in range(3):
+    logits, _ = run(ids)
+    ids = np.concatenate([ids, logits[:, -1].argmax(-1)[:, None]], axis=1)
+pred = np.load(f"{d}/predictions.npy")
+agree = np.mean((ids[:, 6:] == pred).all(axis=1))
+assert agree >= 0.99, agree
+a = prompts[:, 0] * 10 + prompts[:, 1]
+b = prompts[:, 3] * 10 + prompts[:, 4]
+answer = pred[:, 0] + 10 * pred[:, 1] + 100 * pred[:, 2]
+accuracy = 100 * np.mean(answer == a + b)
+assert abs(accuracy - printed) < 0.051, (accuracy, printed)
+attn = np.load(f"{d}/attention.npy")
+assert attn.shape == (2, 4, 8, 8) and attn.dtype == np.float32
+total = a[0] + b[0]
+_, maps = run(np.concatenate([prompts[:1], [[total % 10, total // 10 % 10]]], axis=1))
+assert np.abs(np.concatenate(maps) - attn).max() < 1e-4
+assert np.allclose(attn.sum(-1), 1, atol=1e-5) and (np.triu(attn, 1) == 0).all()
+assert np.load(f"{d}/loss.npy").shape == (steps,)
+print(f"numpy agrees with predictions.npy on {agree:.2%} of held-out problems")
+"#;
+        let (printed, steps) = (accuracy.to_string(), steps(device, 700, 20).to_string());
+        run_numpy(script, &[out.as_os_str(), printed.as_ref(), steps.as_ref()]);
+    }
+}
+
 #[test]
 fn bad_flags_are_refused_with_usage() {
     let output = Command::new(example("spiral"))

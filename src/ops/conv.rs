@@ -184,7 +184,10 @@ fn fold(g: &Tensor, taps: &Arc<Taps>) -> Result<Tensor> {
         // its scatter loops over every tap for each element: it gathers the readers instead.
         Device::Cpu => Tensor::zeros(&[n, c, taps.plane], g.dtype(), &Device::Cpu)?.scatter_add(
             2,
-            &taps.forward.reshape(&[1, 1, count])?.broadcast_to(g.shape())?,
+            &taps
+                .forward
+                .reshape(&[1, 1, count])?
+                .broadcast_to(g.shape())?,
             &g.detach(),
         )?,
         Device::Gpu(_) => {
