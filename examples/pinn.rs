@@ -7,14 +7,14 @@
 //!
 //! Writes to --out (default out/pinn): x.npy (f32, the 101-point grid on [0, 1]), u.npy (the
 //! network's u on it), exact.npy (sin(pi x)), residual.npy (u'' + pi^2 sin(pi x) on the grid),
-//! loss.npy (one value per step), model.npz (the state dict) and pinn.png: on the left u (blue) over the exact solution
-//! (thick grey) on [0, 1] x [-0.1, 1.1]; on the right the residual on the grid (red) around the
-//! zero line, scaled to its largest magnitude.
+//! loss.npy (one value per step), model.npz (the state dict) and pinn.png: u (blue) over the
+//! exact solution (thick grey), the residual on the grid (red), and the loss curve.
 
 mod common;
 
 use std::f64::consts::PI;
 
+use common::plot::{self, Area};
 use plotters::prelude::*;
 use wgrad::nn::{Activation, Mlp, Module, save_state_dict};
 use wgrad::optim::Adam;
@@ -100,85 +100,86 @@ fn main() -> wgrad::Result<()> {
     npy::save(out("residual.npy"), &grid_residual)?;
     npy::save(out("loss.npy"), &loss_curve)?;
     save_state_dict(out("model.npz"), &model)?;
-    draw(
-        &out("pinn.png"),
-        &x_host.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(),
-        &u_host.iter().map(|&u| f64::from(u)).collect::<Vec<_>>(),
-        &exact.iter().map(|&e| f64::from(e)).collect::<Vec<_>>(),
-        &residual_host
-            .iter()
-            .map(|&r| f64::from(r))
-            .collect::<Vec<_>>(),
-    )?;
+    let wide = |a: &ndarray::ArrayD<f32>| a.iter().map(|&v| f64::from(v)).collect::<Vec<_>>();
+    let losses = loss_curve.to_ndarray::<f32>()?;
+    let drawn = plot::picture(&out("pinn.png"), (1500, 500), |root| {
+        let losses = losses.as_slice().unwrap_or_default();
+        draw(
+            root,
+            &wide(&x_host),
+            &wide(&u_host),
+            &wide(&exact),
+            &wide(&residual_host),
+            losses,
+        )
+    })?;
     println!(
         "final: loss {:.3e}, max error {max_error:.2e} against sin(pi x), max residual \
          {max_residual:.2e}, {rate:.0} steps/s on {dev}; wrote x.npy, u.npy, exact.npy, \
-         residual.npy, loss.npy, model.npz and pinn.png to {}",
+         residual.npy, loss.npy, model.npz{} to {}",
         loss_curve.narrow(0, args.steps - 1, 1)?.item::<f32>()?,
+        if drawn { ", pinn.png" } else { "" },
         args.out.display()
     );
     Ok(())
 }
 
-/// Left: u and the exact solution on [0, 1] x [-0.1, 1.1]. Right: the residual on the grid,
-/// around its zero line.
+/// Left: u and the exact solution. Middle: the residual on the grid. Right: the loss curve.
 fn draw(
-    path: &std::path::Path,
+    root: &Area,
     x: &[f64],
     u: &[f64],
     exact: &[f64],
     residual: &[f64],
-) -> wgrad::Result<()> {
-    const SIZE: u32 = 500;
-    const MARGIN: f64 = 20.0;
-    let plot_error = |e: String| wgrad::Error::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    };
-    // Pixel coordinates of (x, y) in a panel whose y axis spans low..high.
-    let pixel = |x: f64, y: f64, (low, high): (f64, f64)| {
-        let span = f64::from(SIZE) - 2.0 * MARGIN;
-        let py = MARGIN + span * (high - y) / (high - low);
-        ((MARGIN + span * x) as i32, py as i32)
-    };
-    let line = |ys: &[f64], range| -> Vec<(i32, i32)> {
-        x.iter()
-            .zip(ys)
-            .map(|(&x, &y)| pixel(x, y, range))
-            .collect()
-    };
-    let root = BitMapBackend::new(path, (2 * SIZE, SIZE)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| plot_error(e.to_string()))?;
-    let (left, right) = root.split_horizontally(SIZE);
-    let frame = [
-        (MARGIN as i32, MARGIN as i32),
-        (
-            (f64::from(SIZE) - MARGIN) as i32,
-            (f64::from(SIZE) - MARGIN) as i32,
-        ),
-    ];
-    let solution_range = (-0.1, 1.1);
-    let largest = residual.iter().fold(1e-12f64, |m, r| m.max(r.abs()));
-    let residual_range = (-1.1 * largest, 1.1 * largest);
+    losses: &[f32],
+) -> Result<(), String> {
+    let panels = root.split_evenly((1, 3));
     let grey = RGBColor(170, 170, 170);
-    for (panel, range) in [(&left, solution_range), (&right, residual_range)] {
-        panel
-            .draw(&Rectangle::new(frame, BLACK.stroke_width(1)))
-            .map_err(|e| plot_error(e.to_string()))?;
-        let zero = vec![pixel(0.0, 0.0, range), pixel(1.0, 0.0, range)];
-        panel
-            .draw(&PathElement::new(zero, grey.stroke_width(1)))
-            .map_err(|e| plot_error(e.to_string()))?;
-    }
-    let curves = [
-        (&left, line(exact, solution_range), grey.stroke_width(6)),
-        (&left, line(u, solution_range), BLUE.stroke_width(2)),
-        (&right, line(residual, residual_range), RED.stroke_width(2)),
-    ];
-    for (panel, points, style) in curves {
-        panel
-            .draw(&PathElement::new(points, style))
-            .map_err(|e| plot_error(e.to_string()))?;
-    }
-    root.present().map_err(|e| plot_error(e.to_string()))
+    let mut solution = ChartBuilder::on(&panels[0])
+        .caption(
+            "u(x): network (blue) and sin(pi x) (grey)",
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(48)
+        .build_cartesian_2d(0f64..1f64, -0.1f64..1.1f64)
+        .map_err(|e| e.to_string())?;
+    solution
+        .configure_mesh()
+        .x_desc("x")
+        .y_desc("u")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let along = |ys: &[f64]| {
+        x.iter()
+            .copied()
+            .zip(ys.iter().copied())
+            .collect::<Vec<_>>()
+    };
+    solution
+        .draw_series(LineSeries::new(along(exact), grey.stroke_width(6)))
+        .map_err(|e| e.to_string())?;
+    solution
+        .draw_series(LineSeries::new(along(u), BLUE.stroke_width(2)))
+        .map_err(|e| e.to_string())?;
+    let largest = residual.iter().fold(1e-12f64, |m, r| m.max(r.abs())) * 1.1;
+    let mut errors = ChartBuilder::on(&panels[1])
+        .caption("residual u'' + pi^2 sin(pi x)", ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0f64..1f64, -largest..largest)
+        .map_err(|e| e.to_string())?;
+    errors
+        .configure_mesh()
+        .x_desc("x")
+        .y_desc("residual")
+        .y_label_formatter(&|v| format!("{v:.1e}"))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    errors
+        .draw_series(LineSeries::new(along(residual), RED.stroke_width(2)))
+        .map_err(|e| e.to_string())?;
+    plot::loss_curve(&panels[2], losses, "training loss")
 }

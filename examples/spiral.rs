@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::plot::{self, Area};
 use plotters::prelude::*;
 use wgrad::nn::{Activation, Mlp, Module, save_state_dict};
 use wgrad::optim::Adam;
@@ -64,19 +65,15 @@ fn main() -> wgrad::Result<()> {
     npy::save(args.out.join("data_x.npy"), &x_host)?;
     npy::save(args.out.join("data_y.npy"), &y_host)?;
     npy::save(args.out.join("pred.npy"), &logits.argmax(1, false)?)?;
-    draw(
-        &args.out.join("spiral.png"),
-        &model,
-        &x_host,
-        &y_host,
-        &loss_curve,
-        dev,
-    )?;
+    let drawn = plot::picture(&args.out.join("spiral.png"), (1120, 560), |root| {
+        draw(root, &model, &x_host, &y_host, &loss_curve, dev)
+    })?;
     println!(
         "final: loss {:.4}, training accuracy {:.1}%, {rate:.0} steps/s on {dev}; wrote model.npz, \
-         loss.npy, data_x.npy, data_y.npy, pred.npy and spiral.png to {}",
+         loss.npy, data_x.npy, data_y.npy, pred.npy{} to {}",
         loss_curve.narrow(0, args.steps - 1, 1)?.item::<f32>()?,
         100.0 * accuracy,
+        if drawn { ", spiral.png" } else { "" },
         args.out.display()
     );
     Ok(())
@@ -96,73 +93,69 @@ const STRONG: [RGBColor; CLASSES] = [
 /// Left: the class the model predicts over [-1.1, 1.1]^2, with the data on top. Right: the loss
 /// per step (log scale).
 fn draw(
-    path: &std::path::Path,
+    root: &Area,
     model: &Mlp,
     x: &Tensor,
     y: &Tensor,
     losses: &Tensor,
     dev: &Device,
-) -> wgrad::Result<()> {
-    const SIZE: u32 = 500;
+) -> Result<(), String> {
     const GRID: usize = 200;
-    let plot_error = |e: String| wgrad::Error::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    };
+    let fail = |e: wgrad::Error| e.to_string();
     let span = |i: usize| -1.1 + 2.2 * (i as f32 + 0.5) / GRID as f32;
     let grid: Vec<f32> = (0..GRID * GRID)
-        .flat_map(|k| [span(k % GRID), -span(k / GRID)])
+        .flat_map(|k| [span(k % GRID), span(k / GRID)])
         .collect();
-    let grid = Tensor::from_vec(grid, &[GRID * GRID, 2], &Device::cpu())?.to(dev)?;
-    let regions = no_grad(|| model.forward(&grid))?
-        .argmax(1, false)?
-        .to_ndarray::<i64>()?;
-
-    let root = BitMapBackend::new(path, (2 * SIZE, SIZE)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| plot_error(e.to_string()))?;
-    let (left, right) = root.split_horizontally(SIZE);
-    let cell = SIZE as f32 / GRID as f32;
-    for (k, &class) in regions.iter().enumerate() {
-        let (col, row) = ((k % GRID) as f32 * cell, (k / GRID) as f32 * cell);
-        let corners = [
-            (col as i32, row as i32),
-            ((col + cell).ceil() as i32, (row + cell).ceil() as i32),
-        ];
-        left.draw(&Rectangle::new(corners, PALE[class as usize].filled()))
-            .map_err(|e| plot_error(e.to_string()))?;
-    }
-    let to_pixel = |v: f32| ((v + 1.1) / 2.2 * SIZE as f32) as i32;
-    let (points, labels) = (x.to_ndarray::<f32>()?, y.to_ndarray::<i64>()?);
-    for (i, &label) in labels.iter().enumerate() {
-        let centre = (to_pixel(points[[i, 0]]), to_pixel(-points[[i, 1]]));
-        left.draw(&Circle::new(centre, 3, STRONG[label as usize].filled()))
-            .map_err(|e| plot_error(e.to_string()))?;
-    }
-    let losses = losses.to_ndarray::<f32>()?;
-    let logs: Vec<f32> = losses.iter().map(|l| l.max(1e-6).ln()).collect();
-    let (low, high) = logs
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(lo, hi), &l| (lo.min(l), hi.max(l)));
-    let margin = 20.0;
-    let curve: Vec<(i32, i32)> = logs
-        .iter()
-        .enumerate()
-        .map(|(i, &l)| {
-            let px =
-                margin + (SIZE as f32 - 2.0 * margin) * i as f32 / (logs.len().max(2) - 1) as f32;
-            let py = margin + (SIZE as f32 - 2.0 * margin) * (high - l) / (high - low).max(1e-6);
-            (px as i32, py as i32)
-        })
-        .collect();
-    let frame = [
-        (margin as i32, margin as i32),
-        ((SIZE as f32 - margin) as i32, (SIZE as f32 - margin) as i32),
-    ];
-    right
-        .draw(&Rectangle::new(frame, BLACK.stroke_width(1)))
-        .map_err(|e| plot_error(e.to_string()))?;
-    right
-        .draw(&PathElement::new(curve, BLUE.stroke_width(2)))
-        .map_err(|e| plot_error(e.to_string()))?;
-    root.present().map_err(|e| plot_error(e.to_string()))
+    let regions = Tensor::from_vec(grid, &[GRID * GRID, 2], &Device::cpu())
+        .and_then(|grid| grid.to(dev))
+        .and_then(|grid| no_grad(|| model.forward(&grid)))
+        .and_then(|logits| logits.argmax(1, false)?.to_ndarray::<i64>())
+        .map_err(fail)?;
+    let (left, right) = root.split_horizontally(560);
+    let mut chart = ChartBuilder::on(&left)
+        .caption(
+            "predicted class (background) and training points",
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(44)
+        .build_cartesian_2d(-1.1f32..1.1f32, -1.1f32..1.1f32)
+        .map_err(|e| e.to_string())?;
+    let cell = 2.2 / GRID as f32;
+    chart
+        .draw_series(regions.iter().enumerate().map(|(k, &class)| {
+            let (x0, y0) = (span(k % GRID) - cell / 2.0, span(k / GRID) - cell / 2.0);
+            Rectangle::new(
+                [(x0, y0), (x0 + cell, y0 + cell)],
+                PALE[class as usize].filled(),
+            )
+        }))
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("x1")
+        .y_desc("x2")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let (points, labels) = (
+        x.to_ndarray::<f32>().map_err(fail)?,
+        y.to_ndarray::<i64>().map_err(fail)?,
+    );
+    chart
+        .draw_series(labels.iter().enumerate().map(|(i, &label)| {
+            Circle::new(
+                (points[[i, 0]], points[[i, 1]]),
+                3,
+                STRONG[label as usize].filled(),
+            )
+        }))
+        .map_err(|e| e.to_string())?;
+    let losses = losses.to_ndarray::<f32>().map_err(fail)?;
+    plot::loss_curve(
+        &right,
+        losses.as_slice().unwrap_or_default(),
+        "training loss",
+    )
 }

@@ -78,18 +78,24 @@ impl<const DECOUPLED: bool> Optimizer for AdamOptimizer<DECOUPLED> {
                     }
                 }
                 let square = g.square()?;
-                let (m, v) = match running.take() {
-                    Some(moments) => (
-                        moments[0].mul_scalar(b1)?.add(&g.mul_scalar(1.0 - b1)?)?,
-                        moments[1]
+                let moments = match running {
+                    Some(moments) => {
+                        moments[0] = moments[0].mul_scalar(b1)?.add(&g.mul_scalar(1.0 - b1)?)?;
+                        moments[1] = moments[1]
                             .mul_scalar(b2)?
-                            .add(&square.mul_scalar(1.0 - b2)?)?,
-                    ),
-                    None => (g.mul_scalar(1.0 - b1)?, square.mul_scalar(1.0 - b2)?),
+                            .add(&square.mul_scalar(1.0 - b2)?)?;
+                        moments
+                    }
+                    None => {
+                        running.insert(vec![g.mul_scalar(1.0 - b1)?, square.mul_scalar(1.0 - b2)?])
+                    }
                 };
-                let denominator = v.mul_scalar(1.0 / c2)?.sqrt()?.add_scalar(self.eps)?;
-                parameter.set(&p.sub(&m.mul_scalar(self.lr / c1)?.div(&denominator)?)?)?;
-                *running = Some(vec![m, v]);
+                let denominator = moments[1]
+                    .mul_scalar(1.0 / c2)?
+                    .sqrt()?
+                    .add_scalar(self.eps)?;
+                let step = moments[0].mul_scalar(self.lr / c1)?.div(&denominator)?;
+                parameter.set(&p.sub(&step)?)?;
             }
             Ok(())
         })
