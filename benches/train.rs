@@ -1,15 +1,26 @@
-//! Training steps per second for the spiral MLP 2-64-64-3 with ReLU, softmax cross-entropy,
-//! batch 256 and plain SGD: forward, backward and update, on the CPU and on the GPU (when an
-//! adapter exists; each GPU step ends in `synchronize()`). Beside it, forward and backward alone,
-//! plain and with `create_graph` (the price of recording the backward pass for higher-order
-//! gradients). Run with `cargo bench --bench train`.
+//! Training steps per second, forward, backward and update, on the CPU and on the GPU (when an
+//! adapter exists; each GPU step ends in `synchronize()`):
+//! - the spiral MLP 2-64-64-3 with ReLU, softmax cross-entropy, batch 256 and plain SGD; beside
+//!   it, forward and backward alone, plain and with `create_graph` (the price of recording the
+//!   backward pass for higher-order gradients);
+//! - the digits CNN (batch 64 of 28x28 images) and the tiny_gpt transformer (batch 64 of 8
+//!   tokens), the examples' own models, with AdamW.
+//!
+//! Run with `cargo bench --bench train`.
+
+#[allow(dead_code)] // the bench builds the model only
+#[path = "../examples/digits/model.rs"]
+mod digits;
+#[allow(dead_code)] // the bench runs training steps only
+#[path = "../examples/tiny_gpt/model.rs"]
+mod tiny_gpt;
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use wgrad::nn::{Activation, Mlp, Module};
-use wgrad::optim::{Optimizer, Sgd};
+use wgrad::optim::{AdamW, Optimizer, Sgd};
 use wgrad::{DType, Device, GradOptions, Tensor};
 
 /// The devices to measure: the CPU, and the GPU when there is one.
@@ -88,6 +99,86 @@ fn backward_plain_and_recorded(c: &mut Criterion) {
     group.finish();
 }
 
+/// A batch of 64 random inputs made on the CPU (by `make`) and moved to `device`, with labels
+/// below `classes`.
+fn batch(
+    device: &Device,
+    make: impl Fn(&Device) -> Tensor,
+    shape: &[usize],
+    classes: i64,
+) -> (Tensor, Tensor) {
+    let labels: Vec<i64> = (0..shape.iter().product::<usize>() as i64)
+        .map(|i| i * 7 % classes)
+        .collect();
+    let y = Tensor::from_vec(labels, shape, &Device::cpu()).unwrap();
+    (
+        make(&Device::cpu()).to(device).unwrap(),
+        y.to(device).unwrap(),
+    )
+}
+
+/// One AdamW step of `loss` over `model`'s parameters, timed on each device.
+fn adamw_steps<M: Module>(
+    c: &mut Criterion,
+    group: &str,
+    build: impl Fn(&Device) -> (M, Tensor, Tensor),
+    loss: impl Fn(&M, &Tensor, &Tensor) -> wgrad::Result<Tensor>,
+) {
+    let mut group = c.benchmark_group(group);
+    group.throughput(Throughput::Elements(1));
+    for device in devices() {
+        let (model, x, y) = build(&device);
+        let mut adamw = AdamW::new(model.parameters(), 1e-3);
+        group.bench_function(device.to_string(), |bench| {
+            bench.iter(|| {
+                let value = loss(&model, &x, &y).unwrap();
+                adamw.zero_grad();
+                value.backward().unwrap();
+                adamw.step().unwrap();
+                finish(&device);
+                black_box(value)
+            })
+        });
+    }
+    group.finish();
+}
+
+fn digits_cnn_step(c: &mut Criterion) {
+    adamw_steps(
+        c,
+        "digits_cnn_step_batch_64_adamw",
+        |device| {
+            let images = |d: &Device| Tensor::rand(&[64, 1, 28, 28], DType::F32, 2, d).unwrap();
+            let (x, y) = batch(device, images, &[64], 10);
+            (digits::cnn(device).unwrap(), x, y)
+        },
+        |model, x, y| model.forward(x)?.cross_entropy(y),
+    );
+}
+
+fn tiny_gpt_step(c: &mut Criterion) {
+    use tiny_gpt::{CONTEXT, VOCAB};
+    adamw_steps(
+        c,
+        "tiny_gpt_step_batch_64_adamw",
+        |device| {
+            let vocab = VOCAB.len() as i64;
+            let ids = |d: &Device| {
+                let ids: Vec<i64> = (0..64 * CONTEXT as i64).map(|i| i * 5 % vocab).collect();
+                Tensor::from_vec(ids, &[64, CONTEXT], d).unwrap()
+            };
+            let (x, y) = batch(device, ids, &[64 * CONTEXT], vocab);
+            (tiny_gpt::Gpt::new(device).unwrap(), x, y)
+        },
+        |model, x, y| {
+            let logits = model.forward(x)?;
+            logits
+                .reshape(&[64 * CONTEXT, VOCAB.len()])?
+                .cross_entropy(y)
+        },
+    );
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(10)
@@ -95,5 +186,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(4))
 }
 
-criterion_group! { name = benches; config = config(); targets = training_step, backward_plain_and_recorded }
+criterion_group! { name = benches; config = config(); targets = training_step, backward_plain_and_recorded, digits_cnn_step, tiny_gpt_step }
 criterion_main!(benches);

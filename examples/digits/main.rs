@@ -11,16 +11,16 @@
 //! (test images with their predicted labels, mistakes in red; the first layer's filters; the
 //! loss curve).
 
+#[path = "../common/mod.rs"]
 mod common;
+mod model;
 
 use common::plot::{self, Area};
 use plotters::prelude::*;
 use wgrad::data::DataLoader;
-use wgrad::nn::{
-    Activation, Conv2d, Flatten, Linear, MaxPool2d, Module, Sequential, save_state_dict,
-};
+use wgrad::nn::{Module, Sequential, save_state_dict};
 use wgrad::optim::{AdamW, CosineLr};
-use wgrad::{Conv2dOptions, DType, Device, Generator, Tensor, no_grad, npy};
+use wgrad::{DType, Device, Generator, Tensor, no_grad, npy};
 
 const SIDE: usize = 28;
 const TRAIN: usize = 10_000;
@@ -150,23 +150,6 @@ fn digits(count: usize, seed: u64) -> wgrad::Result<(Tensor, Tensor)> {
     ))
 }
 
-/// Conv(1->8, 3x3, pad 1), ReLU, max-pool 2; conv(8->16), ReLU, max-pool 2; linear 784 -> 10.
-fn model(device: &Device) -> wgrad::Result<Sequential> {
-    let same = Conv2dOptions {
-        padding: 1,
-        ..Conv2dOptions::default()
-    };
-    Ok(Sequential::new()
-        .push(Conv2d::new(1, 8, 3, device)?.with_options(same))
-        .push(Activation::Relu)
-        .push(MaxPool2d::new(2, None, 0))
-        .push(Conv2d::new(8, 16, 3, device)?.with_options(same))
-        .push(Activation::Relu)
-        .push(MaxPool2d::new(2, None, 0))
-        .push(Flatten)
-        .push(Linear::new(16 * 7 * 7, 10, device)?))
-}
-
 /// The predicted class of every image, evaluated in batches.
 fn predict(model: &Sequential, images: &Tensor) -> wgrad::Result<Tensor> {
     let loader = DataLoader::new(&[images], 500)?;
@@ -187,7 +170,7 @@ fn main() -> wgrad::Result<()> {
     );
     let (train_x, train_y) = digits(TRAIN, args.seed)?;
     let (test_x, test_y) = digits(TEST, args.seed ^ 0x7E57)?;
-    let model = model(dev)?;
+    let model = model::cnn(dev)?;
     println!("{model:?}");
     let loader = DataLoader::new(&[&train_x.to(dev)?, &train_y.to(dev)?], BATCH)?
         .shuffle(args.seed)
