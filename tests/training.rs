@@ -9,8 +9,8 @@ use wgrad::nn::{
     Activation, Dropout, Linear, Module, Parameter, Sequential, load_state_dict, save_state_dict,
 };
 use wgrad::optim::{
-    AdamW, CosineLr, LrSchedule, Optimizer, Sgd, clip_grad_norm, clip_grad_value, load_state,
-    save_state,
+    AdamW, CosineLr, LrSchedule, Optim, Optimizer, Sgd, UpdateRule, clip_grad_norm,
+    clip_grad_value, load_state, save_state,
 };
 use wgrad::{DType, Device, Tensor, manual_seed, rng_state};
 
@@ -252,4 +252,41 @@ fn first_half_lr() -> f64 {
         total: 40,
     }
     .lr(4 * 5 - 1)
+}
+
+/// signSGD with a running count of updates: a rule of one's own.
+struct SignSgd;
+
+impl UpdateRule for SignSgd {
+    const STATE: &'static [&'static str] = &["updates"];
+
+    fn update(
+        &self,
+        p: &Tensor,
+        g: Tensor,
+        state: &mut Option<Vec<Tensor>>,
+        step: u64,
+        lr: f64,
+    ) -> wgrad::Result<Tensor> {
+        let count = Tensor::full(p.shape(), step as f64, p.dtype(), &p.device())?;
+        *state = Some(vec![count]);
+        p.sub(&g.sign()?.mul_scalar(lr)?)
+    }
+}
+
+#[test]
+fn a_rule_of_ones_own_is_an_optimizer_with_state_and_schedules() {
+    let p = parameter(&[1.0, -2.0]);
+    let mut opt = Optim::with_rule(vec![p.clone()], 0.5, SignSgd);
+    for grad in GRADS {
+        opt.zero_grad();
+        with_grad(&p, &grad);
+        opt.step().unwrap();
+    }
+    // signs: (+, -), (+, +), (-, +)
+    assert_eq!(values(&p.get()), [0.5, -2.5]);
+    let state = opt.state();
+    let names: Vec<&str> = state.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["step", "lr", "0.updates"]);
+    assert_eq!(values(&state[2].1), [3.0, 3.0]);
 }
