@@ -19,8 +19,12 @@ fn out_of_memory<T>(n: usize) -> Error {
     }
 }
 
-/// An empty `Vec` with room for `n` elements, its untouched memory marked for huge pages.
-pub(crate) fn with_capacity<T>(n: usize) -> Result<Vec<T>> {
+/// An empty `Vec` with room for `n` elements: a buffer given back to the pool when one fits,
+/// else fresh memory, marked for huge pages when large.
+pub(crate) fn with_capacity<T: 'static>(n: usize) -> Result<Vec<T>> {
+    if let Some(v) = super::pool::take(n) {
+        return Ok(v);
+    }
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|_| out_of_memory::<T>(n))?;
     advise_huge_pages(&v);
@@ -28,7 +32,7 @@ pub(crate) fn with_capacity<T>(n: usize) -> Result<Vec<T>> {
 }
 
 /// `n` copies of `value`.
-pub(crate) fn filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>> {
+pub(crate) fn filled<T: Clone + 'static>(n: usize, value: T) -> Result<Vec<T>> {
     let mut v = with_capacity(n)?;
     v.resize(n, value);
     Ok(v)

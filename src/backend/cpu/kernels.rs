@@ -166,7 +166,7 @@ pub(super) fn compare<T: Scalar + PartialOrd>(
 
 /// Folds a view over `axes` into a C-order buffer of the kept shape (reduced axes of length 1).
 /// `fold_run` folds one contiguous run into an accumulator; `step` folds one element.
-pub(super) fn reduce<T: Copy, A: Copy>(
+pub(super) fn reduce<T: Copy, A: Copy + 'static>(
     src: &[T],
     layout: &Layout,
     axes: &[usize],
@@ -317,7 +317,7 @@ pub(super) fn cat<T: Scalar>(
 /// the view at `c` with its `axis` coordinate replaced by `index[c]` (in range, checked by the
 /// caller). A walk over runs, as every kernel's: a run whose index is one value (index_select's
 /// broadcast index) is a row, copied as one slice.
-pub(super) fn gather<T: Copy, I: Scalar>(
+pub(super) fn gather<T: Copy + 'static, I: Scalar>(
     src: &[T],
     layout: &Layout,
     axis: usize,

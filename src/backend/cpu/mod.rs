@@ -3,6 +3,7 @@
 
 pub(crate) mod alloc;
 mod kernels;
+mod pool;
 mod scalar;
 mod strided;
 
@@ -116,7 +117,7 @@ fn unsupported(op: &'static str, dtype: DType, hint: &'static str) -> Error {
 const TO_FLOAT: &str = "convert it first with .to_dtype(DType::F32)";
 
 /// The elements of an owned array in C order, without a copy when they already are.
-fn into_c_order_vec<T: Clone>(array: ArrayD<T>) -> Result<Vec<T>> {
+fn into_c_order_vec<T: Clone + 'static>(array: ArrayD<T>) -> Result<Vec<T>> {
     if !array.is_standard_layout() {
         let mut values = alloc::with_capacity(array.len())?;
         values.extend(array.iter().cloned());
@@ -127,6 +128,13 @@ fn into_c_order_vec<T: Clone>(array: ArrayD<T>) -> Result<Vec<T>> {
     values.drain(..offset.unwrap_or(0));
     values.truncate(len);
     Ok(values)
+}
+
+impl Drop for CpuStorage {
+    /// Gives the buffer to the pool, for the next tensor of its size.
+    fn drop(&mut self) {
+        match_storage!(self, all, v => pool::give(std::mem::take(v)))
+    }
 }
 
 impl CpuStorage {

@@ -62,7 +62,7 @@ pub(crate) fn for_each_run<const N: usize>(
 }
 
 /// The view's elements mapped through `f`, in C order.
-pub(crate) fn map1<T: Copy, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U) -> Result<Vec<U>> {
+pub(crate) fn map1<T: Copy, U: 'static>(src: &[T], layout: &Layout, f: impl Fn(T) -> U) -> Result<Vec<U>> {
     let mut out = alloc::with_capacity(layout.numel())?;
     for_each_run(
         &layout.shape,
@@ -80,7 +80,7 @@ pub(crate) fn map1<T: Copy, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U) -
 }
 
 /// Two views of one shape combined elementwise through `f`, in C order.
-pub(crate) fn map2<A: Copy, B: Copy, U>(
+pub(crate) fn map2<A: Copy, B: Copy, U: 'static>(
     a: &[A],
     la: &Layout,
     b: &[B],
@@ -109,7 +109,7 @@ pub(crate) fn map2<A: Copy, B: Copy, U>(
 }
 
 /// Three views of one shape combined elementwise through `f`, in C order.
-pub(crate) fn map3<A: Copy, B: Copy, C: Copy, U>(
+pub(crate) fn map3<A: Copy, B: Copy, C: Copy, U: 'static>(
     (a, la): (&[A], &Layout),
     (b, lb): (&[B], &Layout),
     (c, lc): (&[C], &Layout),
