@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::{Array1, Array2};
-use wgrad::{Conv2dOptions, DType, Device, Tensor, no_grad};
+use wgrad::{DType, Device, Tensor, no_grad};
 
 const N: usize = 1 << 24; // 16M f32 = 64 MiB per operand
 
@@ -85,56 +85,6 @@ fn per_op_overhead(c: &mut Criterion) {
     group.finish();
 }
 
-/// The digits CNN's second convolution (batch 64, 8 -> 16 channels, 3x3, padding 1, 14x14)
-/// and 2x2 max pooling, forward and backward, beside the matmul inside the convolution alone:
-/// the difference is the price of im2col and col2im.
-fn convolution(c: &mut Criterion) {
-    let dev = Device::cpu();
-    let x = Tensor::randn(&[64, 8, 14, 14], DType::F32, 6, &dev)
-        .unwrap()
-        .requires_grad()
-        .unwrap();
-    let w = Tensor::randn(&[16, 8, 3, 3], DType::F32, 7, &dev)
-        .unwrap()
-        .requires_grad()
-        .unwrap();
-    let same = Conv2dOptions {
-        padding: 1,
-        ..Conv2dOptions::default()
-    };
-    let mut group = c.benchmark_group("conv2d_64x8x14x14_to_16_3x3");
-    group.throughput(Throughput::Elements(2 * 64 * 16 * 72 * 196)); // flops of the forward
-    let (a, b) = (
-        w.detach().reshape(&[16, 72]).unwrap(),
-        Tensor::randn(&[64, 72, 196], DType::F32, 8, &dev).unwrap(),
-    );
-    group.bench_function("matmul_alone_baseline", |bench| {
-        bench.iter(|| black_box(a.matmul(&b).unwrap()))
-    });
-    group.bench_function("wgrad_forward", |bench| {
-        bench.iter(|| black_box(x.detach().conv2d(&w.detach(), None, same).unwrap()))
-    });
-    group.bench_function("wgrad_forward_backward", |bench| {
-        bench.iter(|| {
-            let y = x.conv2d(&w, None, same).unwrap().sum().unwrap();
-            y.backward().unwrap();
-            black_box(y)
-        })
-    });
-    group.bench_function("max_pool2d_forward_backward", |bench| {
-        bench.iter(|| {
-            let y = x
-                .max_pool2d(2, Conv2dOptions::default())
-                .unwrap()
-                .sum()
-                .unwrap();
-            y.backward().unwrap();
-            black_box(y)
-        })
-    });
-    group.finish();
-}
-
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(20)
@@ -142,5 +92,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = elementwise, matmul, per_op_overhead, convolution }
+criterion_group! { name = benches; config = config(); targets = elementwise, matmul, per_op_overhead }
 criterion_main!(benches);

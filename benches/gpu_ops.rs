@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use wgrad::{DType, Device, Tensor, no_grad};
+use wgrad::{Conv2dOptions, DType, Device, Tensor, no_grad};
 
 const N: usize = 1 << 24; // 16M f32
 
@@ -245,6 +245,52 @@ fn per_op_overhead(c: &mut Criterion) {
     }
 }
 
+/// The digits CNN's second convolution (batch 64, 8 -> 16 channels, 3x3, padding 1, 14x14)
+/// and 2x2 max pooling, forward and backward, beside the matmul inside the convolution alone:
+/// the difference is the price of im2col and col2im.
+fn convolution(c: &mut Criterion) {
+    let same = Conv2dOptions {
+        padding: 1,
+        ..Conv2dOptions::default()
+    };
+    for device in devices() {
+        let leaf = |shape: &[usize], seed| {
+            let t = Tensor::randn(shape, DType::F32, seed, &Device::cpu()).unwrap();
+            t.to(&device).unwrap().requires_grad().unwrap()
+        };
+        let (x, w) = (leaf(&[64, 8, 14, 14], 6), leaf(&[16, 8, 3, 3], 7));
+        let columns = leaf(&[64, 72, 196], 8).detach();
+        let kernel = w.detach().reshape(&[16, 72]).unwrap();
+        let mut group = c.benchmark_group(format!("{device}_conv2d_64x8x14x14_to_16_3x3"));
+        group.throughput(Throughput::Elements(2 * 64 * 16 * 72 * 196)); // the forward's flops
+        group.bench_function("matmul_alone_baseline", |bench| {
+            bench.iter(|| finish(&device, kernel.matmul(&columns).unwrap()))
+        });
+        group.bench_function("forward", |bench| {
+            bench.iter(|| finish(&device, x.detach().conv2d(&w.detach(), None, same).unwrap()))
+        });
+        group.bench_function("forward_backward", |bench| {
+            bench.iter(|| {
+                let y = x.conv2d(&w, None, same).unwrap().sum().unwrap();
+                y.backward().unwrap();
+                finish(&device, y)
+            })
+        });
+        group.bench_function("max_pool2d_forward_backward", |bench| {
+            bench.iter(|| {
+                let y = x
+                    .max_pool2d(2, Conv2dOptions::default())
+                    .unwrap()
+                    .sum()
+                    .unwrap();
+                y.backward().unwrap();
+                finish(&device, y)
+            })
+        });
+        group.finish();
+    }
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(10)
@@ -252,5 +298,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = bandwidth, gather_rows, short_rows, matmul, per_op_overhead }
+criterion_group! { name = benches; config = config(); targets = bandwidth, gather_rows, short_rows, matmul, per_op_overhead, convolution }
 criterion_main!(benches);

@@ -75,6 +75,9 @@ mod tests {
         assert_eq!((again.as_ptr(), again.len()), (address, 0));
         assert!(take::<f32>(100_000).is_none(), "taken once");
         give(Vec::<f32>::with_capacity(10));
-        assert!(take::<f32>(10).is_none(), "small buffers are the allocator's");
+        assert!(
+            take::<f32>(10).is_none(),
+            "small buffers are the allocator's"
+        );
     }
 }

@@ -62,7 +62,11 @@ pub(crate) fn for_each_run<const N: usize>(
 }
 
 /// The view's elements mapped through `f`, in C order.
-pub(crate) fn map1<T: Copy, U: 'static>(src: &[T], layout: &Layout, f: impl Fn(T) -> U) -> Result<Vec<U>> {
+pub(crate) fn map1<T: Copy, U: 'static>(
+    src: &[T],
+    layout: &Layout,
+    f: impl Fn(T) -> U,
+) -> Result<Vec<U>> {
     let mut out = alloc::with_capacity(layout.numel())?;
     for_each_run(
         &layout.shape,
