@@ -48,13 +48,6 @@ fn spiral_mlp(device: &Device) -> (Mlp, Tensor, Tensor) {
     (model, x, y)
 }
 
-/// Waits for the GPU's queued work, so that a timed iteration includes it.
-fn finish(device: &Device) {
-    if let Device::Gpu(gpu) = device {
-        gpu.synchronize().unwrap();
-    }
-}
-
 fn training_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("spiral_mlp_step_batch_256_sgd");
     group.throughput(Throughput::Elements(1)); // elements per second = steps per second
@@ -67,7 +60,7 @@ fn training_step(c: &mut Criterion) {
                 sgd.zero_grad();
                 loss.backward().unwrap();
                 sgd.step().unwrap();
-                finish(&device);
+                device.synchronize().unwrap();
                 black_box(loss)
             })
         });
@@ -90,7 +83,7 @@ fn backward_plain_and_recorded(c: &mut Criterion) {
                     let loss = model.forward(&x).unwrap().cross_entropy(&y).unwrap();
                     parameters.iter().for_each(|p| p.get().zero_grad());
                     loss.backward_with_options(None, &options).unwrap();
-                    finish(&device);
+                    device.synchronize().unwrap();
                     black_box(loss)
                 })
             });
@@ -135,7 +128,7 @@ fn adamw_steps<M: Module>(
                 adamw.zero_grad();
                 value.backward().unwrap();
                 adamw.step().unwrap();
-                finish(&device);
+                device.synchronize().unwrap();
                 black_box(value)
             })
         });

@@ -50,6 +50,11 @@ impl GpuDevice {
         &self.0.limits
     }
 
+    /// True for an adapter that emulates a GPU on the CPU (device type `Cpu`, such as lavapipe).
+    pub fn is_emulated(&self) -> bool {
+        self.adapter_info().device_type == wgpu::DeviceType::Cpu
+    }
+
     /// Submits all recorded work and waits for the GPU to finish it (`torch.cuda.synchronize()`):
     /// for timing. Reads synchronize by themselves.
     pub fn synchronize(&self) -> Result<()> {
@@ -63,30 +68,59 @@ impl Device {
         Device::Cpu
     }
 
+    /// Waits until everything recorded for this device has run (`torch.cuda.synchronize()`):
+    /// for timing, without matching on the device. Nothing to wait for on the CPU.
+    pub fn synchronize(&self) -> Result<()> {
+        match self {
+            Device::Cpu => Ok(()),
+            Device::Gpu(gpu) => gpu.synchronize(),
+        }
+    }
+
     /// The GPU: the first Vulkan, Metal or DX12 adapter, shared by every caller. Without one, an
     /// error that says how to get one.
     pub fn gpu() -> Result<Device> {
         GpuContext::shared().map(|ctx| Device::Gpu(GpuDevice(ctx)))
     }
 
-    /// The GPU when one exists, else the CPU with a one-line notice on stderr.
-    /// `WGRAD_DEVICE=cpu` or `WGRAD_DEVICE=gpu` overrides the choice.
+    /// A hardware GPU (discrete, integrated or virtual) when one exists, else the CPU, saying
+    /// why on stderr. An adapter emulated in software (device type `Cpu`, such as Mesa's
+    /// lavapipe) runs small models many times slower than the CPU backend, so it is used only
+    /// when asked for: [`Device::gpu`], or `WGRAD_DEVICE=gpu` here. `WGRAD_DEVICE=cpu` never
+    /// starts a GPU driver.
     pub fn best() -> Device {
         match std::env::var("WGRAD_DEVICE").as_deref() {
             Ok("cpu") => return Device::Cpu,
-            Ok("gpu") | Err(_) => {}
+            Ok("gpu") => {
+                return match Device::gpu() {
+                    Ok(Device::Gpu(gpu)) if gpu.is_emulated() => {
+                        eprintln!(
+                            "wgrad: using {}, a GPU emulated in software; for small models the \
+                             CPU backend is much faster (WGRAD_DEVICE=cpu)",
+                            gpu.adapter_info().name
+                        );
+                        Device::Gpu(gpu)
+                    }
+                    Ok(device) => device,
+                    Err(e) => {
+                        eprintln!("wgrad: WGRAD_DEVICE=gpu, but {e}; running on the CPU");
+                        Device::Cpu
+                    }
+                };
+            }
+            Err(_) => {}
             Ok(other) => eprintln!(
                 "wgrad: WGRAD_DEVICE={other:?} is neither cpu nor gpu; choosing the device myself"
             ),
         }
         match Device::gpu() {
-            Ok(Device::Gpu(gpu)) if gpu.adapter_info().device_type == wgpu::DeviceType::Cpu => {
+            Ok(Device::Gpu(gpu)) if gpu.is_emulated() => {
                 eprintln!(
-                    "wgrad: using {}, a GPU emulated in software; for small models the CPU backend is \
-                     much faster (WGRAD_DEVICE=cpu)",
+                    "wgrad: running on the CPU: the only GPU, {}, is emulated in software and \
+                     slower than the CPU backend (use it with WGRAD_DEVICE=gpu or Device::gpu())",
                     gpu.adapter_info().name
                 );
-                Device::Gpu(gpu)
+                Device::Cpu
             }
             Ok(device) => device,
             Err(e) => {
