@@ -1,5 +1,6 @@
-//! Moving 64 MiB of f32 out of wgrad, beside baselines of the same bytes in the same run:
-//! memcpy into a fresh and into a touched buffer, a plain file write (with and without fsync, since
+//! Moving 64 MiB of f32 out of wgrad (into a new array, or into a caller's touched buffer),
+//! beside baselines of the same bytes in the same run: memcpy into a fresh and into a touched
+//! buffer, a plain file write (with and without fsync, since
 //! npy::save syncs before its rename) and a plain file read. Run with `cargo bench --bench export`;
 //! `python3 benches/numpy_io.py` times np.save and np.load of the same array for comparison.
 
@@ -28,12 +29,20 @@ fn to_ndarray(c: &mut Criterion) {
     group.bench_function("to_ndarray_cpu", |b| {
         b.iter(|| black_box(t.to_ndarray::<f32>().unwrap()))
     });
+    group.bench_function("copy_to_slice_cpu_into_touched", |b| {
+        let mut dst = vec![0f32; N];
+        b.iter(|| t.copy_to_slice(black_box(&mut dst)).unwrap())
+    });
     let transposed = t.reshape(&[4096, 4096]).unwrap().transpose(0, 1).unwrap();
     match Device::gpu() {
         Ok(gpu) => {
             let on_gpu = t.to(&gpu).unwrap();
             group.bench_function("to_ndarray_gpu_readback", |b| {
                 b.iter(|| black_box(on_gpu.to_ndarray::<f32>().unwrap()))
+            });
+            group.bench_function("copy_to_slice_gpu_readback_into_touched", |b| {
+                let mut dst = vec![0f32; N];
+                b.iter(|| on_gpu.copy_to_slice(black_box(&mut dst)).unwrap())
             });
         }
         Err(e) => eprintln!("no GPU readback bench: {e}"),

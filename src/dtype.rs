@@ -125,13 +125,19 @@ pub trait Element: sealed::Sealed + Copy + Send + Sync + fmt::Debug + PartialEq 
     fn into_dyn_array(array: ArrayD<Self>) -> DynArray;
     /// Unwraps a [`DynArray`] of this type; hands the array back when its dtype is another.
     fn from_dyn_array(array: DynArray) -> std::result::Result<ArrayD<Self>, DynArray>;
+    /// The elements' memory as bytes to write, for every type any byte pattern is valid for
+    /// (`None` for `bool`, whose bytes must stay 0 or 1).
+    fn bytes_mut(values: &mut [Self]) -> Option<&mut [u8]>;
 }
 
 macro_rules! impl_element {
-    ($($ty:ty => $variant:ident),* $(,)?) => {$(
+    ($($ty:ty => $variant:ident, $bytes:expr);* $(;)?) => {$(
         impl sealed::Sealed for $ty {}
         impl Element for $ty {
             const DTYPE: DType = DType::$variant;
+            fn bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
+                $bytes(values)
+            }
             fn into_dyn_array(array: ArrayD<Self>) -> DynArray {
                 DynArray::$variant(array)
             }
@@ -145,14 +151,18 @@ macro_rules! impl_element {
     )*};
 }
 
+fn pod_bytes<T: bytemuck::Pod>(values: &mut [T]) -> Option<&mut [u8]> {
+    Some(bytemuck::cast_slice_mut(values))
+}
+
 impl_element!(
-    f32 => F32,
-    f64 => F64,
-    f16 => F16,
-    bf16 => BF16,
-    i32 => I32,
-    i64 => I64,
-    u8 => U8,
-    bool => Bool,
-    Complex32 => C64,
+    f32 => F32, pod_bytes;
+    f64 => F64, pod_bytes;
+    f16 => F16, pod_bytes;
+    bf16 => BF16, pod_bytes;
+    i32 => I32, pod_bytes;
+    i64 => I64, pod_bytes;
+    u8 => U8, pod_bytes;
+    bool => Bool, |_| None;
+    Complex32 => C64, pod_bytes;
 );

@@ -151,3 +151,78 @@ fn every_dtype_round_trips_with_its_identity() {
         assert_eq!(t.to_ndarray::<u8>().is_ok(), dtype == DType::U8);
     }
 }
+
+/// `t` exported into a caller's buffer and array, which must equal `to_ndarray`.
+fn check_into<T: wgrad::Element + Default>(t: &Tensor) {
+    let expected = t.to_ndarray::<T>().unwrap();
+    let mut buffer = vec![T::default(); t.numel()];
+    t.copy_to_slice(&mut buffer).unwrap();
+    assert_eq!(buffer, expected.iter().copied().collect::<Vec<_>>(), "{t}");
+    let mut array = ArrayD::from_elem(IxDyn(t.shape()), T::default());
+    t.to_ndarray_into(array.view_mut()).unwrap();
+    assert_eq!(array, expected);
+    // Into a view that is not in C order: the same values land in the same places.
+    let mut transposed = ArrayD::from_elem(
+        IxDyn(&t.shape().iter().rev().copied().collect::<Vec<_>>()),
+        T::default(),
+    );
+    t.to_ndarray_into(transposed.view_mut().reversed_axes())
+        .unwrap();
+    assert_eq!(transposed.reversed_axes(), expected);
+}
+
+#[test]
+fn exports_into_existing_buffers_equal_to_ndarray_on_every_device() {
+    let mut devices = vec![cpu()];
+    devices.extend(common::gpu_or_skip());
+    for device in devices {
+        let x32 = randn(&[5, 7], 31)
+            .to_dtype(DType::F32)
+            .unwrap()
+            .to(&device)
+            .unwrap();
+        check_into::<f32>(&x32);
+        check_into::<f32>(&x32.transpose(0, 1).unwrap());
+        check_into::<f32>(&x32.narrow(1, 2, 3).unwrap());
+        check_into::<f16>(&x32.to_dtype(DType::F16).unwrap());
+        check_into::<i32>(&x32.mul_scalar(9.0).unwrap().to_dtype(DType::I32).unwrap());
+        check_into::<i64>(&x32.argmax(1, false).unwrap());
+        check_into::<bool>(&x32.gt_scalar(0.0).unwrap());
+        check_into::<f64>(&randn(&[3, 4], 32));
+        check_into::<u8>(
+            &randn(&[3, 4], 33)
+                .abs()
+                .unwrap()
+                .mul_scalar(50.0)
+                .unwrap()
+                .to_dtype(DType::U8)
+                .unwrap(),
+        );
+        check_into::<Complex32>(&x32.to_dtype(DType::C64).unwrap());
+
+        let mut buffer = vec![0f32; 34];
+        let err = x32.copy_to_slice(&mut buffer).unwrap_err().to_string();
+        assert!(err.contains("exactly as many elements"), "{err}");
+        let mut wrong = vec![0f64; 35];
+        assert!(matches!(
+            x32.copy_to_slice(&mut wrong),
+            Err(Error::ExportDType { .. })
+        ));
+        let attached = x32.clone().requires_grad().unwrap();
+        let mut buffer = vec![0f32; 35];
+        assert!(matches!(
+            attached.copy_to_slice(&mut buffer),
+            Err(Error::RequiresGrad { .. })
+        ));
+        let mut misshaped = ArrayD::<f32>::zeros(IxDyn(&[7, 5]));
+        let err = x32
+            .to_ndarray_into(misshaped.view_mut())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("the tensor's shape"), "{err}");
+        assert!(
+            misshaped.iter().all(|&v| v == 0.0),
+            "nothing written on an error"
+        );
+    }
+}

@@ -166,6 +166,9 @@ pub(crate) trait Backend: Sized {
     /// Calls `f` with the view's elements in C order as native-endian bytes: borrowed from the
     /// storage when the view is contiguous, else from one temporary copy.
     fn with_c_order_bytes<R>(&self, layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> Result<R>;
+    /// Writes the view's elements in C order into `dst`, native-endian, which has exactly their
+    /// size. Not for bool, whose bytes the caller could not check.
+    fn read_into(&self, layout: &Layout, dst: &mut [u8]) -> Result<()>;
 }
 
 impl UnaryOp {
@@ -471,6 +474,13 @@ impl Backend for Storage {
         match self {
             Storage::Cpu(s) => s.with_c_order_bytes(layout, f),
             Storage::Gpu(s) => s.with_c_order_bytes(layout, f),
+        }
+    }
+
+    fn read_into(&self, layout: &Layout, dst: &mut [u8]) -> Result<()> {
+        match self {
+            Storage::Cpu(s) => s.read_into(layout, dst),
+            Storage::Gpu(s) => s.read_into(layout, dst),
         }
     }
 }

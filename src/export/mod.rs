@@ -8,7 +8,7 @@ mod atomic;
 pub mod npy;
 pub mod npz;
 
-use ndarray::{ArrayBase, ArrayD, Data, Dimension};
+use ndarray::{ArrayBase, ArrayD, ArrayViewMut, Data, Dimension};
 use num_complex::Complex32;
 
 use crate::backend::Backend;
@@ -77,11 +77,58 @@ impl Tensor {
         Ok(())
     }
 
-    /// Copies the elements into an owned `ArrayD<T>` of the same shape, in logical (C) order.
-    ///
-    /// `T` must be the tensor's element type (else an error that suggests `to_dtype`), and the
-    /// tensor must not require grad: call [`Tensor::detach`] first, as PyTorch's `.numpy()` asks.
-    pub fn to_ndarray<T: Element>(&self) -> Result<ArrayD<T>> {
+    /// Copies the elements, in logical (C) order, into `dst`, a caller's buffer of exactly
+    /// [`Tensor::numel`] elements of the tensor's type: an export that allocates nothing, for
+    /// code that exports every epoch. A GPU tensor is read back straight into `dst`; a contiguous
+    /// CPU tensor is one `memcpy`. The same refusals as [`Tensor::to_ndarray`].
+    pub fn copy_to_slice<T: Element>(&self, dst: &mut [T]) -> Result<()> {
+        self.require_exportable::<T>()?;
+        if dst.len() != self.numel() {
+            return Err(Error::ShapeMismatch {
+                op: "copy_to_slice",
+                lhs: self.shape().to_vec(),
+                rhs: vec![dst.len()],
+                hint: "the buffer must hold exactly as many elements as the tensor",
+            });
+        }
+        match T::bytes_mut(dst) {
+            Some(bytes) => self.storage().read_into(self.layout(), bytes),
+            // bool: through a temporary array, so that no byte but 0 or 1 lands in a bool.
+            None => self.assign_to(dst.iter_mut()),
+        }
+    }
+
+    /// Writes the elements in C order through `dst`, from one temporary array.
+    fn assign_to<'a, T: Element>(&self, dst: impl Iterator<Item = &'a mut T>) -> Result<()> {
+        let values = self.to_ndarray::<T>()?;
+        dst.zip(values).for_each(|(d, v)| *d = v);
+        Ok(())
+    }
+
+    /// Copies the elements into `out`, an existing array view of the tensor's shape and element
+    /// type (`ArrayViewMut`, or `array.view_mut()`): [`Tensor::copy_to_slice`] when `out` is in
+    /// C order, else one temporary array.
+    pub fn to_ndarray_into<T: Element, D: Dimension>(
+        &self,
+        mut out: ArrayViewMut<'_, T, D>,
+    ) -> Result<()> {
+        self.require_exportable::<T>()?;
+        if out.shape() != self.shape() {
+            return Err(Error::ShapeMismatch {
+                op: "to_ndarray_into",
+                lhs: self.shape().to_vec(),
+                rhs: out.shape().to_vec(),
+                hint: "the array must have the tensor's shape",
+            });
+        }
+        match out.as_slice_mut() {
+            Some(dst) => self.copy_to_slice(dst),
+            None => self.assign_to(out.iter_mut()),
+        }
+    }
+
+    /// Refuses an attached tensor, or an element type that is not the tensor's.
+    fn require_exportable<T: Element>(&self) -> Result<()> {
         self.require_detached()?;
         if T::DTYPE != self.dtype() {
             return Err(Error::ExportDType {
@@ -89,6 +136,15 @@ impl Tensor {
                 actual: self.dtype(),
             });
         }
+        Ok(())
+    }
+
+    /// Copies the elements into an owned `ArrayD<T>` of the same shape, in logical (C) order.
+    ///
+    /// `T` must be the tensor's element type (else an error that suggests `to_dtype`), and the
+    /// tensor must not require grad: call [`Tensor::detach`] first, as PyTorch's `.numpy()` asks.
+    pub fn to_ndarray<T: Element>(&self) -> Result<ArrayD<T>> {
+        self.require_exportable::<T>()?;
         T::from_dyn_array(self.storage().to_dyn_array(self.layout())?).map_err(|other| {
             Error::Internal(format!(
                 "a {} tensor exported a {} array",

@@ -414,6 +414,10 @@ impl Backend for CpuStorage {
     fn with_c_order_bytes<R>(&self, layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         match_storage!(self, all, v => view_bytes(v, layout, f))
     }
+
+    fn read_into(&self, layout: &Layout, dst: &mut [u8]) -> Result<()> {
+        self.with_c_order_bytes(layout, |bytes| dst.copy_from_slice(bytes))
+    }
 }
 
 /// Calls `f` with the view's bytes, borrowed when the view is one contiguous run.

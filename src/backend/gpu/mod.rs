@@ -700,6 +700,20 @@ impl Backend for GpuStorage {
         })
     }
 
+    fn read_into(&self, layout: &Layout, dst: &mut [u8]) -> Result<()> {
+        let copy = self.contiguous(layout)?;
+        let source = copy.as_ref().unwrap_or(self);
+        if self.dtype == DType::Bool || dst.len() as u64 != byte_size(layout.numel(), self.dtype)? {
+            return Err(Error::Internal(format!(
+                "{} bytes for {} {} elements",
+                dst.len(),
+                layout.numel(),
+                self.dtype
+            )));
+        }
+        self.context().read(source.buffer(), dst)
+    }
+
     fn with_c_order_bytes<R>(&self, layout: &Layout, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         let host = CpuStorage::from_dyn_array(self.to_dyn_array(layout)?)?;
         host.with_c_order_bytes(&Layout::contiguous(&layout.shape), f)
