@@ -3,9 +3,9 @@
 use crate::backend::Storage;
 use crate::backend::cpu::alloc;
 use crate::device::Device;
+use crate::dtype::DynArray;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
-use crate::export::DynArray;
 use crate::random;
 use crate::shape::{Layout, checked_numel};
 use crate::tensor::Tensor;

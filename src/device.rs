@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::backend::gpu::context::GpuContext;
+use crate::device_kind::DeviceKind;
 use crate::error::Result;
 
 /// A compute device: the host CPU (the numerical reference) or a GPU through wgpu.
@@ -131,11 +132,24 @@ impl Device {
     }
 }
 
+impl Device {
+    /// Whether this is the CPU or a GPU.
+    pub fn kind(&self) -> DeviceKind {
+        match self {
+            Device::Cpu => DeviceKind::Cpu,
+            Device::Gpu(_) => DeviceKind::Gpu,
+        }
+    }
+}
+
+impl From<&Device> for DeviceKind {
+    fn from(device: &Device) -> DeviceKind {
+        device.kind()
+    }
+}
+
 impl fmt::Display for Device {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Device::Cpu => f.write_str("cpu"),
-            Device::Gpu(_) => f.write_str("gpu"),
-        }
+        self.kind().fmt(f)
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::autograd::GradMeta;
 use crate::backend::Backend;
-use crate::export::DynArray;
+use crate::dtype::DynArray;
 use crate::shape::contiguous_strides;
 use crate::tensor::Tensor;
 

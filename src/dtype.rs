@@ -1,12 +1,11 @@
-//! Element types: the [`DType`] tag and the [`Element`] trait that ties a Rust type to it.
+//! Element types: the [`DType`] tag, the [`Element`] trait that ties a Rust type to it, and
+//! [`DynArray`], a host array of any of them.
 
 use std::fmt;
 
 use half::{bf16, f16};
 use ndarray::ArrayD;
 use num_complex::Complex32;
-
-use crate::export::DynArray;
 
 /// The element type of a tensor. Each keeps its identity through every conversion and export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -166,3 +165,49 @@ impl_element!(
     bool => Bool, |_| None;
     Complex32 => C64, pod_bytes;
 );
+
+/// An owned array of any wgrad dtype: what code that does not know the dtype statically exports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DynArray {
+    F32(ArrayD<f32>),
+    F64(ArrayD<f64>),
+    F16(ArrayD<half::f16>),
+    BF16(ArrayD<half::bf16>),
+    I32(ArrayD<i32>),
+    I64(ArrayD<i64>),
+    U8(ArrayD<u8>),
+    Bool(ArrayD<bool>),
+    C64(ArrayD<Complex32>),
+}
+
+/// Runs `$body` on the array inside any variant, bound to `$a`.
+macro_rules! on_array {
+    ($array:expr, $a:ident => $body:expr) => {
+        match $array {
+            DynArray::F32($a) => $body,
+            DynArray::F64($a) => $body,
+            DynArray::F16($a) => $body,
+            DynArray::BF16($a) => $body,
+            DynArray::I32($a) => $body,
+            DynArray::I64($a) => $body,
+            DynArray::U8($a) => $body,
+            DynArray::Bool($a) => $body,
+            DynArray::C64($a) => $body,
+        }
+    };
+}
+
+impl DynArray {
+    /// The dtype of the elements.
+    pub fn dtype(&self) -> DType {
+        fn dtype_of<T: Element>(_: &ArrayD<T>) -> DType {
+            T::DTYPE
+        }
+        on_array!(self, a => dtype_of(a))
+    }
+
+    /// The array's shape.
+    pub fn shape(&self) -> &[usize] {
+        on_array!(self, a => a.shape())
+    }
+}

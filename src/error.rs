@@ -5,7 +5,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::device::Device;
+use crate::device_kind::DeviceKind;
 use crate::dtype::DType;
 
 /// Everything that can go wrong in wgrad. A panic is a bug; bad input is one of these.
@@ -42,8 +42,8 @@ pub enum Error {
     /// Two tensors on different devices met in one operation.
     DeviceMismatch {
         op: &'static str,
-        lhs: Device,
-        rhs: Device,
+        lhs: DeviceKind,
+        rhs: DeviceKind,
     },
     /// An argument's value is out of its domain (an index, a label, a count).
     InvalidArgument { op: &'static str, message: String },
@@ -51,7 +51,7 @@ pub enum Error {
     RequiresGrad {
         shape: Vec<usize>,
         dtype: DType,
-        device: Device,
+        device: DeviceKind,
     },
     /// `to_ndarray::<T>()` with a `T` that is not the tensor's dtype.
     ExportDType { requested: DType, actual: DType },
@@ -81,7 +81,7 @@ pub enum Error {
     /// size itself overflows), staging data for or computing on `device`.
     OutOfMemory {
         bytes: Option<usize>,
-        device: Device,
+        device: DeviceKind,
     },
     /// An invariant inside wgrad broke: a bug, to be reported.
     Internal(String),
@@ -186,11 +186,11 @@ impl fmt::Display for Error {
 impl Error {
     /// This error, with an out-of-memory one naming `device` as the device of the tensor the
     /// host memory was for (staging a GPU tensor's data on the host, say).
-    pub(crate) fn for_tensor_on(self, device: &Device) -> Error {
+    pub(crate) fn for_tensor_on(self, device: impl Into<DeviceKind>) -> Error {
         match self {
             Error::OutOfMemory { bytes, .. } => Error::OutOfMemory {
                 bytes,
-                device: device.clone(),
+                device: device.into(),
             },
             other => other,
         }

@@ -35,6 +35,7 @@ mod backend;
 mod creation;
 pub mod data;
 mod device;
+mod device_kind;
 mod display;
 mod dtype;
 mod error;
@@ -44,6 +45,7 @@ mod ops;
 pub mod optim;
 mod random;
 mod shape;
+mod sync;
 mod tensor;
 
 pub use autograd::{
@@ -51,9 +53,10 @@ pub use autograd::{
     gradcheck, gradgradcheck, hessian, hvp, is_grad_enabled, jacobian, no_grad,
 };
 pub use device::{Device, GpuDevice};
-pub use dtype::{DType, Element};
+pub use device_kind::DeviceKind;
+pub use dtype::{DType, DynArray, Element};
 pub use error::{Error, Result};
-pub use export::{DynArray, npy, npz};
+pub use export::{npy, npz};
 pub use ops::{Conv2dOptions, CrossEntropyOptions, Reduction};
 pub use random::{Generator, manual_seed, next_seed, rng_state};
 pub use tensor::Tensor;

@@ -2,12 +2,13 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::autograd::{self, Edge, EdgeTarget, GradMeta, GradOptions, GradSlot, lock};
+use crate::autograd::{self, Edge, EdgeTarget, GradMeta, GradOptions, GradSlot};
 use crate::backend::{Backend, Storage};
 use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::shape::Layout;
+use crate::sync::lock;
 
 /// An n-dimensional array on a device, optionally tracked by autograd.
 ///
@@ -260,7 +261,11 @@ impl Tensor {
         if lhs == rhs {
             Ok(())
         } else {
-            Err(Error::DeviceMismatch { op, lhs, rhs })
+            Err(Error::DeviceMismatch {
+                op,
+                lhs: lhs.kind(),
+                rhs: rhs.kind(),
+            })
         }
     }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{cpu, gpu_or_skip, values};
-use wgrad::{DType, Device, Error, Tensor};
+use wgrad::{DType, Device, DeviceKind, Error, Tensor};
 
 /// The CPU, and the GPU when there is one.
 fn devices() -> Vec<Device> {
@@ -110,7 +110,7 @@ fn sizes_no_memory_holds_are_errors_that_name_the_bytes() {
             err,
             Error::OutOfMemory {
                 bytes: Some(4_398_046_511_104),
-                device: Device::Cpu
+                device: DeviceKind::Cpu
             }
         ),
         "{message}"
@@ -123,7 +123,7 @@ fn sizes_no_memory_holds_are_errors_that_name_the_bytes() {
         // Random samples are generated on the host first, for either device.
         let err = Tensor::randn(&[1 << 36], DType::F32, 0, &dev).unwrap_err();
         assert!(
-            matches!(&err, Error::OutOfMemory { bytes: Some(_), device } if *device == dev)
+            matches!(&err, Error::OutOfMemory { bytes: Some(_), device } if *device == dev.kind())
                 && err.to_string().contains(&format!("for a tensor on {dev}")),
             "randn on {dev}: {err}"
         );

@@ -6,8 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use super::{Edge, EdgeTarget, GradFn, GradMeta, GradModeGuard, Rule, WeakSlot, lock};
+use super::{Edge, EdgeTarget, GradFn, GradMeta, GradModeGuard, Rule, WeakSlot};
 use crate::error::{Error, Result};
+use crate::sync::lock;
 use crate::tensor::Tensor;
 
 /// How a backward pass runs ([`Tensor::backward_with_options`], [`grad`]); the defaults are

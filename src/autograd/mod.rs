@@ -20,10 +20,11 @@ mod gradcheck;
 mod mode;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use crate::dtype::DType;
 use crate::error::{Error, Result};
+use crate::sync::lock;
 use crate::tensor::Tensor;
 
 pub(crate) use backward::backward;
@@ -97,11 +98,6 @@ pub(crate) struct GradFn {
 }
 
 static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
-
-/// Locks a mutex, recovering the data if another thread panicked while holding it.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 impl GradFn {
     /// The output of op `name` attached to a new entry of the tape with these input edges.

@@ -8,8 +8,8 @@ pub(crate) mod gpu;
 
 use crate::device::{Device, GpuDevice};
 use crate::dtype::DType;
+use crate::dtype::DynArray;
 use crate::error::{Error, Result};
-use crate::export::DynArray;
 use std::sync::Arc;
 
 use crate::shape::Layout;

@@ -9,60 +9,13 @@ pub mod npy;
 pub mod npz;
 
 use ndarray::{ArrayBase, ArrayD, ArrayViewMut, Data, Dimension};
-use num_complex::Complex32;
 
 use crate::backend::Backend;
 use crate::backend::cpu::alloc;
 use crate::device::Device;
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, DynArray, Element};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
-
-/// An owned array of any wgrad dtype: what code that does not know the dtype statically exports.
-#[derive(Clone, Debug, PartialEq)]
-pub enum DynArray {
-    F32(ArrayD<f32>),
-    F64(ArrayD<f64>),
-    F16(ArrayD<half::f16>),
-    BF16(ArrayD<half::bf16>),
-    I32(ArrayD<i32>),
-    I64(ArrayD<i64>),
-    U8(ArrayD<u8>),
-    Bool(ArrayD<bool>),
-    C64(ArrayD<Complex32>),
-}
-
-/// Runs `$body` on the array inside any variant, bound to `$a`.
-macro_rules! on_array {
-    ($array:expr, $a:ident => $body:expr) => {
-        match $array {
-            DynArray::F32($a) => $body,
-            DynArray::F64($a) => $body,
-            DynArray::F16($a) => $body,
-            DynArray::BF16($a) => $body,
-            DynArray::I32($a) => $body,
-            DynArray::I64($a) => $body,
-            DynArray::U8($a) => $body,
-            DynArray::Bool($a) => $body,
-            DynArray::C64($a) => $body,
-        }
-    };
-}
-
-impl DynArray {
-    /// The dtype of the elements.
-    pub fn dtype(&self) -> DType {
-        fn dtype_of<T: Element>(_: &ArrayD<T>) -> DType {
-            T::DTYPE
-        }
-        on_array!(self, a => dtype_of(a))
-    }
-
-    /// The array's shape.
-    pub fn shape(&self) -> &[usize] {
-        on_array!(self, a => a.shape())
-    }
-}
 
 impl Tensor {
     /// Refuses a tensor that is attached to the graph, naming the fix.
@@ -71,7 +24,7 @@ impl Tensor {
             return Err(Error::RequiresGrad {
                 shape: self.shape().to_vec(),
                 dtype: self.dtype(),
-                device: self.device(),
+                device: self.device().kind(),
             });
         }
         Ok(())

@@ -69,7 +69,7 @@ pub fn to_bytes(tensor: &Tensor) -> Result<Vec<u8>> {
         .and_then(|d| d.checked_add(ALIGN))
         .ok_or(Error::OutOfMemory {
             bytes: None,
-            device: tensor.device(),
+            device: tensor.device().kind(),
         })?;
     let mut bytes = alloc::with_capacity(capacity)?;
     write_descr(&mut bytes, tensor, descr, Path::new("<memory>"))?;

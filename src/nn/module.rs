@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::autograd::lock;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
+use crate::sync::lock;
 use crate::tensor::Tensor;
 
 /// A shared cell holding a tensor that keeps its shape and dtype.

@@ -5,7 +5,7 @@
 //! fill. On Linux with transparent huge pages in `madvise` mode, numpy marks large allocations
 //! with `MADV_HUGEPAGE`, and so do we: the kernel then backs them with 2 MiB pages.
 
-use crate::device::Device;
+use crate::device_kind::DeviceKind;
 use crate::error::{Error, Result};
 
 /// Buffers from this size on are worth huge pages (numpy's threshold too).
@@ -15,7 +15,7 @@ const HUGE_PAGE_THRESHOLD: usize = 4 << 20;
 fn out_of_memory<T>(n: usize) -> Error {
     Error::OutOfMemory {
         bytes: n.checked_mul(std::mem::size_of::<T>()),
-        device: Device::Cpu,
+        device: DeviceKind::Cpu,
     }
 }
 

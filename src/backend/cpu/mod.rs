@@ -13,9 +13,9 @@ use num_complex::Complex32;
 
 use self::scalar::{Arith, Ordered, Scalar};
 use super::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::dtype::DynArray;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
-use crate::export::DynArray;
 use crate::shape::Layout;
 
 /// A tensor's elements in host memory.

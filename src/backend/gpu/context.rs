@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::fusion::{FusionQueue, Operand};
 use super::kernels::Expr;
-use crate::autograd::lock;
 use crate::error::{Error, Result};
+use crate::sync::lock;
 
 /// Dispatches recorded before a submit (also the number of metadata slots in the arena).
 const BATCH: usize = 256;

@@ -21,8 +21,8 @@ use super::cpu::alloc;
 use super::{Backend, BinaryOp, CmpOp, CpuStorage, ReduceOp, UnaryOp};
 use crate::device::{Device, GpuDevice};
 use crate::dtype::DType;
+use crate::dtype::DynArray;
 use crate::error::{Error, Result};
-use crate::export::DynArray;
 use crate::shape::{Layout, numel};
 
 /// Reduced elements one workgroup folds before a second pass combines the partials.
