@@ -56,7 +56,7 @@ pub use device::{Device, GpuDevice};
 pub use device_kind::DeviceKind;
 pub use dtype::{DType, DynArray, Element};
 pub use error::{Error, Result};
-pub use export::{npy, npz};
+pub use export::{npy, npz, safetensors};
 pub use ops::{Conv2dOptions, CrossEntropyOptions, Reduction};
 pub use random::{Generator, manual_seed, next_seed, rng_state};
 pub use tensor::Tensor;

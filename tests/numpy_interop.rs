@@ -12,7 +12,7 @@ use std::process::Command;
 use common::{cpu, scratch};
 use half::f16;
 use num_complex::Complex32;
-use wgrad::{DType, Tensor, npy, npz};
+use wgrad::{DType, Tensor, npy, npz, safetensors};
 
 /// v(i) = ((i * 7919) % 1000 - 500) / 37: exact integer steps and one correctly rounded division,
 /// so both sides get the same bits.
@@ -38,16 +38,22 @@ def expected(kind, n):
 ";
 
 fn numpy_available() -> bool {
+    python_has("numpy")
+}
+
+/// Whether python3 can import `modules` (a comma-separated list); without them a test skips,
+/// saying so, unless WGRAD_REQUIRE_NUMPY=1.
+fn python_has(modules: &str) -> bool {
     let ok = Command::new("python3")
-        .args(["-c", "import numpy"])
+        .args(["-c", &format!("import {modules}")])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
         assert!(
             std::env::var("WGRAD_REQUIRE_NUMPY").as_deref() != Ok("1"),
-            "WGRAD_REQUIRE_NUMPY=1 but python3 cannot import numpy"
+            "WGRAD_REQUIRE_NUMPY=1 but python3 cannot import {modules}"
         );
-        println!("skipped: python3 with numpy is not available (pip install numpy)");
+        println!("skipped: python3 cannot import {modules} (pip install {modules})");
     }
     ok
 }
@@ -226,4 +232,44 @@ np.savez_compressed(f'{d}/compressed.npz', w=expected('f4', 6).reshape(2, 3), b=
         .to_ndarray::<f16>()
         .unwrap();
     assert_eq!(halves[[2, 4]], f16::from_f64(base(15)[14]));
+}
+
+#[test]
+fn safetensors_files_go_both_ways_with_the_python_package() {
+    if !python_has("numpy, safetensors") {
+        return;
+    }
+    let dir = scratch("safetensors-interop");
+    let tensors = wgrad_tensors(15, &[3, 5]);
+    let pairs: Vec<(&str, &Tensor)> = tensors.iter().map(|(k, t)| (*k, t)).collect();
+    safetensors::save(dir.join("wgrad.safetensors"), &pairs).unwrap();
+    run_python(
+        "
+from safetensors.numpy import load_file, save_file
+d = sys.argv[1]
+kinds = ['f4', 'f8', 'f2', 'i4', 'i8', 'u1', 'b1', 'c8']
+got = load_file(f'{d}/wgrad.safetensors')
+assert sorted(got) == sorted(kinds + ['index']), sorted(got)
+for kind in kinds:
+    want = expected(kind, 15).reshape(3, 5)
+    assert got[kind].dtype == want.dtype and np.array_equal(got[kind], want), kind
+assert np.array_equal(got['index'], np.arange(15.0).reshape(3, 5))
+save_file({kind: expected(kind, 15).reshape(3, 5) for kind in kinds}, f'{d}/python.safetensors')
+print('the safetensors package read', len(got), 'tensors written by wgrad')
+",
+        &dir,
+    );
+    let loaded = safetensors::load(dir.join("python.safetensors"), &cpu()).unwrap();
+    assert_eq!(loaded.len(), 8);
+    for (kind, t) in &tensors[..8] {
+        let (_, back) = loaded
+            .iter()
+            .find(|(name, _)| name == kind)
+            .unwrap_or_else(|| panic!("{kind} missing"));
+        assert_eq!(
+            back.to_ndarray_dyn().unwrap(),
+            t.to_ndarray_dyn().unwrap(),
+            "{kind}"
+        );
+    }
 }

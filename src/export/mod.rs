@@ -7,6 +7,7 @@
 mod atomic;
 pub mod npy;
 pub mod npz;
+pub mod safetensors;
 
 use ndarray::{ArrayBase, ArrayD, ArrayViewMut, Data, Dimension};
 

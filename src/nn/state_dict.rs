@@ -6,7 +6,7 @@ use std::path::Path;
 use super::{Buffer, Item, Module, Parameter, Visitor};
 use crate::device::Device;
 use crate::error::{Error, Result};
-use crate::export::npz;
+use crate::export::{npz, safetensors};
 use crate::tensor::Tensor;
 
 /// What a non-strict load left alone: the module's entries the file lacked, and the file's
@@ -17,15 +17,26 @@ pub struct LoadReport {
     pub unexpected: Vec<String>,
 }
 
-/// Saves every parameter and buffer of `module` under its name
-/// (`np.load(path)["layers.0.weight"]`), atomically.
-pub fn save_state_dict(path: impl AsRef<Path>, module: &(impl Module + ?Sized)) -> Result<()> {
-    let entries = module.state_dict();
-    let pairs: Vec<(&str, &Tensor)> = entries.iter().map(|(n, t)| (n.as_str(), t)).collect();
-    npz::save(path, &pairs)
+/// Whether `path` names a `.safetensors` file rather than an `.npz` one.
+fn is_safetensors(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "safetensors")
 }
 
-/// Loads every parameter and buffer of `module` from `path` (values move to each one's device).
+/// Saves every parameter and buffer of `module` under its name, atomically: as `.safetensors`
+/// when `path` ends so (bf16 included), else as `.npz` (`np.load(path)["layers.0.weight"]`).
+pub fn save_state_dict(path: impl AsRef<Path>, module: &(impl Module + ?Sized)) -> Result<()> {
+    let path = path.as_ref();
+    let entries = module.state_dict();
+    let pairs: Vec<(&str, &Tensor)> = entries.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    if is_safetensors(path) {
+        safetensors::save(path, &pairs)
+    } else {
+        npz::save(path, &pairs)
+    }
+}
+
+/// Loads every parameter and buffer of `module` from `path` (`.safetensors` or `.npz`, by its
+/// extension; values move to each one's device).
 /// Strict, as PyTorch's default: a missing, unexpected, misshaped or mistyped entry is one
 /// error that lists them all, and then nothing changes.
 pub fn load_state_dict(path: impl AsRef<Path>, module: &(impl Module + ?Sized)) -> Result<()> {
@@ -42,7 +53,11 @@ pub fn load_state_dict_partial(
 }
 
 fn load(path: &Path, module: &(impl Module + ?Sized), strict: bool) -> Result<LoadReport> {
-    let entries = npz::load(path, &Device::Cpu)?;
+    let entries = if is_safetensors(path) {
+        safetensors::load(path, &Device::Cpu)?
+    } else {
+        npz::load(path, &Device::Cpu)?
+    };
     apply(module, entries, strict).map_err(|problems| Error::InvalidFile {
         path: path.to_path_buf(),
         message: format!(
