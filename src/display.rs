@@ -26,8 +26,14 @@ fn element_strings(array: &DynArray) -> Vec<String> {
         DynArray::I32(a) => all(a, i32::to_string),
         DynArray::I64(a) => all(a, i64::to_string),
         DynArray::U8(a) => all(a, u8::to_string),
+        DynArray::I8(a) => all(a, i8::to_string),
+        DynArray::I16(a) => all(a, i16::to_string),
+        DynArray::U16(a) => all(a, u16::to_string),
+        DynArray::U32(a) => all(a, u32::to_string),
+        DynArray::U64(a) => all(a, u64::to_string),
         DynArray::Bool(a) => all(a, bool::to_string),
         DynArray::C64(a) => all(a, |x| format!("{:.4}{:+.4}i", x.re, x.im)),
+        DynArray::C128(a) => all(a, |x| format!("{:.4}{:+.4}i", x.re, x.im)),
     }
 }
 

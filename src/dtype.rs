@@ -5,7 +5,7 @@ use std::fmt;
 
 use half::{bf16, f16};
 use ndarray::ArrayD;
-use num_complex::Complex32;
+use num_complex::{Complex32, Complex64};
 
 /// The element type of a tensor. Each keeps its identity through every conversion and export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,15 +24,27 @@ pub enum DType {
     I64,
     /// 8-bit unsigned integer (`u8`, numpy `|u1`).
     U8,
+    /// 8-bit signed integer (`i8`, numpy `|i1`).
+    I8,
+    /// 16-bit signed integer (`i16`, numpy `<i2`).
+    I16,
+    /// 16-bit unsigned integer (`u16`, numpy `<u2`).
+    U16,
+    /// 32-bit unsigned integer (`u32`, numpy `<u4`).
+    U32,
+    /// 64-bit unsigned integer (`u64`, numpy `<u8`).
+    U64,
     /// Boolean (`bool`, numpy `|b1`).
     Bool,
     /// Complex number of two `f32` (`num_complex::Complex32`, numpy `<c8`).
     C64,
+    /// Complex number of two `f64` (`num_complex::Complex64`, numpy `<c16`).
+    C128,
 }
 
 impl DType {
     /// Every dtype, in declaration order.
-    pub const ALL: [DType; 9] = [
+    pub const ALL: [DType; 15] = [
         DType::F32,
         DType::F64,
         DType::F16,
@@ -40,17 +52,24 @@ impl DType {
         DType::I32,
         DType::I64,
         DType::U8,
+        DType::I8,
+        DType::I16,
+        DType::U16,
+        DType::U32,
+        DType::U64,
         DType::Bool,
         DType::C64,
+        DType::C128,
     ];
 
     /// Bytes per element.
     pub fn size_in_bytes(self) -> usize {
         match self {
-            DType::U8 | DType::Bool => 1,
-            DType::F16 | DType::BF16 => 2,
-            DType::F32 | DType::I32 => 4,
-            DType::F64 | DType::I64 | DType::C64 => 8,
+            DType::U8 | DType::I8 | DType::Bool => 1,
+            DType::F16 | DType::BF16 | DType::I16 | DType::U16 => 2,
+            DType::F32 | DType::I32 | DType::U32 => 4,
+            DType::F64 | DType::I64 | DType::U64 | DType::C64 => 8,
+            DType::C128 => 16,
         }
     }
 
@@ -59,9 +78,25 @@ impl DType {
         matches!(self, DType::F32 | DType::F64 | DType::F16 | DType::BF16)
     }
 
+    /// Complex dtypes.
+    pub fn is_complex(self) -> bool {
+        matches!(self, DType::C64 | DType::C128)
+    }
+
     /// Integer and boolean dtypes.
     pub fn is_integral(self) -> bool {
-        matches!(self, DType::I32 | DType::I64 | DType::U8 | DType::Bool)
+        matches!(
+            self,
+            DType::I32
+                | DType::I64
+                | DType::U8
+                | DType::I8
+                | DType::I16
+                | DType::U16
+                | DType::U32
+                | DType::U64
+                | DType::Bool
+        )
     }
 
     /// The Rust type that holds one element, as a user would write it.
@@ -74,8 +109,14 @@ impl DType {
             DType::I32 => "i32",
             DType::I64 => "i64",
             DType::U8 => "u8",
+            DType::I8 => "i8",
+            DType::I16 => "i16",
+            DType::U16 => "u16",
+            DType::U32 => "u32",
+            DType::U64 => "u64",
             DType::Bool => "bool",
             DType::C64 => "num_complex::Complex32",
+            DType::C128 => "num_complex::Complex64",
         }
     }
 
@@ -89,8 +130,14 @@ impl DType {
             DType::I32 => "I32",
             DType::I64 => "I64",
             DType::U8 => "U8",
+            DType::I8 => "I8",
+            DType::I16 => "I16",
+            DType::U16 => "U16",
+            DType::U32 => "U32",
+            DType::U64 => "U64",
             DType::Bool => "Bool",
             DType::C64 => "C64",
+            DType::C128 => "C128",
         }
     }
 }
@@ -105,8 +152,14 @@ impl fmt::Display for DType {
             DType::I32 => "i32",
             DType::I64 => "i64",
             DType::U8 => "u8",
+            DType::I8 => "i8",
+            DType::I16 => "i16",
+            DType::U16 => "u16",
+            DType::U32 => "u32",
+            DType::U64 => "u64",
             DType::Bool => "bool",
             DType::C64 => "complex64",
+            DType::C128 => "complex128",
         };
         f.write_str(name)
     }
@@ -116,7 +169,7 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// A Rust type that is the element of one [`DType`]. Implemented for exactly the nine dtypes' types.
+/// A Rust type that is the element of one [`DType`]. Implemented for exactly the fifteen dtypes' types.
 pub trait Element: sealed::Sealed + Copy + Send + Sync + fmt::Debug + PartialEq + 'static {
     /// The dtype whose elements are `Self`.
     const DTYPE: DType;
@@ -162,8 +215,14 @@ impl_element!(
     i32 => I32, pod_bytes;
     i64 => I64, pod_bytes;
     u8 => U8, pod_bytes;
+    i8 => I8, pod_bytes;
+    i16 => I16, pod_bytes;
+    u16 => U16, pod_bytes;
+    u32 => U32, pod_bytes;
+    u64 => U64, pod_bytes;
     bool => Bool, |_| None;
     Complex32 => C64, pod_bytes;
+    Complex64 => C128, pod_bytes;
 );
 
 /// An owned array of any wgrad dtype: what code that does not know the dtype statically exports.
@@ -176,8 +235,14 @@ pub enum DynArray {
     I32(ArrayD<i32>),
     I64(ArrayD<i64>),
     U8(ArrayD<u8>),
+    I8(ArrayD<i8>),
+    I16(ArrayD<i16>),
+    U16(ArrayD<u16>),
+    U32(ArrayD<u32>),
+    U64(ArrayD<u64>),
     Bool(ArrayD<bool>),
     C64(ArrayD<Complex32>),
+    C128(ArrayD<Complex64>),
 }
 
 /// Runs `$body` on the array inside any variant, bound to `$a`.
@@ -191,8 +256,14 @@ macro_rules! on_array {
             DynArray::I32($a) => $body,
             DynArray::I64($a) => $body,
             DynArray::U8($a) => $body,
+            DynArray::I8($a) => $body,
+            DynArray::I16($a) => $body,
+            DynArray::U16($a) => $body,
+            DynArray::U32($a) => $body,
+            DynArray::U64($a) => $body,
             DynArray::Bool($a) => $body,
             DynArray::C64($a) => $body,
+            DynArray::C128($a) => $body,
         }
     };
 }

@@ -5,7 +5,7 @@ mod common;
 use common::{cpu, randn};
 use half::{bf16, f16};
 use ndarray::{Array, ArrayD, IxDyn, s};
-use num_complex::Complex32;
+use num_complex::{Complex32, Complex64};
 use wgrad::{DType, DynArray, Error, Tensor};
 
 #[test]
@@ -125,9 +125,22 @@ fn every_dtype_round_trips_with_its_identity() {
         DynArray::I32(Array::from_iter((0..n).map(|i| (f(i) * 1e6) as i32)).into_dyn()),
         DynArray::I64(Array::from_iter((0..n).map(|i| (f(i) * 1e15) as i64)).into_dyn()),
         DynArray::U8(Array::from_iter((0..n).map(|i| (i * 37 % 256) as u8)).into_dyn()),
+        DynArray::I8(Array::from_iter((0..n).map(|i| (f(i) * 20.0) as i8)).into_dyn()),
+        DynArray::I16(Array::from_iter((0..n).map(|i| (f(i) * 3e3) as i16)).into_dyn()),
+        DynArray::U16(Array::from_iter((0..n).map(|i| (i * 7919 % 65536) as u16)).into_dyn()),
+        DynArray::U32(
+            Array::from_iter((0..n).map(|i| (i as u32).wrapping_mul(2_654_435_761))).into_dyn(),
+        ),
+        DynArray::U64(
+            Array::from_iter((0..n).map(|i| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                .into_dyn(),
+        ),
         DynArray::Bool(Array::from_iter((0..n).map(|i| f(i) > 0.0)).into_dyn()),
         DynArray::C64(
             Array::from_iter((0..n).map(|i| Complex32::new(f(i) as f32, -(i as f32)))).into_dyn(),
+        ),
+        DynArray::C128(
+            Array::from_iter((0..n).map(|i| Complex64::new(f(i), -(i as f64) / 3.0))).into_dyn(),
         ),
     ];
     for (array, dtype) in arrays.into_iter().zip(DType::ALL) {
@@ -144,8 +157,14 @@ fn every_dtype_round_trips_with_its_identity() {
             DType::I32 => t.to_ndarray::<i32>().is_ok(),
             DType::I64 => t.to_ndarray::<i64>().is_ok(),
             DType::U8 => t.to_ndarray::<u8>().is_ok(),
+            DType::I8 => t.to_ndarray::<i8>().is_ok(),
+            DType::I16 => t.to_ndarray::<i16>().is_ok(),
+            DType::U16 => t.to_ndarray::<u16>().is_ok(),
+            DType::U32 => t.to_ndarray::<u32>().is_ok(),
+            DType::U64 => t.to_ndarray::<u64>().is_ok(),
             DType::Bool => t.to_ndarray::<bool>().is_ok(),
             DType::C64 => t.to_ndarray::<Complex32>().is_ok(),
+            DType::C128 => t.to_ndarray::<Complex64>().is_ok(),
         };
         assert!(typed_ok, "{dtype}");
         assert_eq!(t.to_ndarray::<u8>().is_ok(), dtype == DType::U8);

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use common::{cpu, scratch};
 use half::f16;
-use num_complex::Complex32;
+use num_complex::{Complex32, Complex64};
 use wgrad::{DType, Tensor, npy, npz, safetensors};
 
 /// v(i) = ((i * 7919) % 1000 - 500) / 37: exact integer steps and one correctly rounded division,
@@ -34,7 +34,13 @@ def expected(kind, n):
         'i4': (b * 1000).astype(np.int32), 'i8': (b * 1e12).astype(np.int64),
         'u1': ((np.arange(n) * 37) % 256).astype(np.uint8), 'b1': b > 0,
         'c8': (b.astype(np.float32) - 1j * np.arange(n)).astype(np.complex64),
+        'i1': (b * 3).astype(np.int8), 'i2': (b * 1000).astype(np.int16),
+        'u2': ((np.arange(n) * 7919) % 65536).astype(np.uint16),
+        'u4': (np.arange(n, dtype=np.uint64) * 2654435761 % 2**32).astype(np.uint32),
+        'u8': np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15),
+        'c16': b - 0.25j * np.arange(n),
     }[kind]
+KINDS = ['f4', 'f8', 'f2', 'i4', 'i8', 'u1', 'b1', 'c8', 'i1', 'i2', 'u2', 'u4', 'u8', 'c16']
 ";
 
 fn numpy_available() -> bool {
@@ -89,6 +95,18 @@ fn wgrad_tensors(n: usize, shape: &[usize]) -> Vec<(&'static str, Tensor)> {
         .map(|(i, &x)| Complex32::new(x as f32, 0.0 - i as f32))
         .collect();
     let bytes: Vec<u8> = (0..n).map(|i| ((i * 37) % 256) as u8).collect();
+    let shorts: Vec<u16> = (0..n).map(|i| ((i * 7919) % 65536) as u16).collect();
+    let words: Vec<u32> = (0..n as u64)
+        .map(|i| (i * 2_654_435_761 % (1 << 32)) as u32)
+        .collect();
+    let longs: Vec<u64> = (0..n as u64)
+        .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .collect();
+    let wide: Vec<Complex64> = base(n)
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| Complex64::new(x, 0.0 - i as f64 * 0.25))
+        .collect();
     vec![
         ("f4", b.to_dtype(DType::F32).unwrap()),
         ("f8", b.clone()),
@@ -104,6 +122,18 @@ fn wgrad_tensors(n: usize, shape: &[usize]) -> Vec<(&'static str, Tensor)> {
         ("u1", Tensor::from_vec(bytes, shape, &dev).unwrap()),
         ("b1", b.gt(&zero).unwrap()),
         ("c8", Tensor::from_vec(complex, shape, &dev).unwrap()),
+        (
+            "i1",
+            b.mul_scalar(3.0).unwrap().to_dtype(DType::I8).unwrap(),
+        ),
+        (
+            "i2",
+            b.mul_scalar(1000.0).unwrap().to_dtype(DType::I16).unwrap(),
+        ),
+        ("u2", Tensor::from_vec(shorts, shape, &dev).unwrap()),
+        ("u4", Tensor::from_vec(words, shape, &dev).unwrap()),
+        ("u8", Tensor::from_vec(longs, shape, &dev).unwrap()),
+        ("c16", Tensor::from_vec(wide, shape, &dev).unwrap()),
         ("index", index),
     ]
 }
@@ -115,7 +145,8 @@ fn numpy_loads_what_wgrad_writes_byte_for_byte() {
     }
     let dir = scratch("numpy-load");
     let tensors = wgrad_tensors(15, &[3, 5]);
-    for (kind, t) in &tensors[..8] {
+    let kinds = &tensors[..tensors.len() - 1];
+    for (kind, t) in kinds {
         npy::save(dir.join(format!("{kind}.npy")), t).unwrap();
     }
     let transposed = tensors[1].1.transpose(0, 1).unwrap();
@@ -125,7 +156,7 @@ fn numpy_loads_what_wgrad_writes_byte_for_byte() {
     run_python(
         "
 d = sys.argv[1]
-kinds = ['f4', 'f8', 'f2', 'i4', 'i8', 'u1', 'b1', 'c8']
+kinds = KINDS
 for kind in kinds:
     want = expected(kind, 15).reshape(3, 5)
     got = np.load(f'{d}/{kind}.npy')
@@ -155,7 +186,7 @@ fn wgrad_loads_what_numpy_writes() {
     run_python(
         "
 d = sys.argv[1]
-for kind in ['f4', 'f8', 'f2', 'i4', 'i8', 'u1', 'b1', 'c8']:
+for kind in KINDS:
     np.save(f'{d}/{kind}.npy', expected(kind, 15).reshape(3, 5))
 np.save(f'{d}/fortran.npy', np.asfortranarray(base(15).reshape(3, 5)))
 for kind in ['f4', 'i8', 'c8']:
@@ -169,7 +200,7 @@ np.savez_compressed(f'{d}/compressed.npz', w=expected('f4', 6).reshape(2, 3), b=
     );
     let dev = cpu();
     let ours = wgrad_tensors(15, &[3, 5]);
-    for (kind, t) in &ours[..8] {
+    for (kind, t) in &ours[..ours.len() - 1] {
         let loaded = npy::load(dir.join(format!("{kind}.npy")), &dev).unwrap();
         assert_eq!(
             loaded.to_ndarray_dyn().unwrap(),
@@ -240,14 +271,18 @@ fn safetensors_files_go_both_ways_with_the_python_package() {
         return;
     }
     let dir = scratch("safetensors-interop");
-    let tensors = wgrad_tensors(15, &[3, 5]);
+    // Every kind but complex128, which safetensors lacks.
+    let tensors: Vec<(&str, Tensor)> = wgrad_tensors(15, &[3, 5])
+        .into_iter()
+        .filter(|(kind, _)| *kind != "c16")
+        .collect();
     let pairs: Vec<(&str, &Tensor)> = tensors.iter().map(|(k, t)| (*k, t)).collect();
     safetensors::save(dir.join("wgrad.safetensors"), &pairs).unwrap();
     run_python(
         "
 from safetensors.numpy import load_file, save_file
 d = sys.argv[1]
-kinds = ['f4', 'f8', 'f2', 'i4', 'i8', 'u1', 'b1', 'c8']
+kinds = [k for k in KINDS if k != 'c16']
 got = load_file(f'{d}/wgrad.safetensors')
 assert sorted(got) == sorted(kinds + ['index']), sorted(got)
 for kind in kinds:
@@ -260,8 +295,8 @@ print('the safetensors package read', len(got), 'tensors written by wgrad')
         &dir,
     );
     let loaded = safetensors::load(dir.join("python.safetensors"), &cpu()).unwrap();
-    assert_eq!(loaded.len(), 8);
-    for (kind, t) in &tensors[..8] {
+    assert_eq!(loaded.len(), tensors.len() - 1);
+    for (kind, t) in &tensors[..tensors.len() - 1] {
         let (_, back) = loaded
             .iter()
             .find(|(name, _)| name == kind)

@@ -92,7 +92,13 @@ pub(crate) fn descr(tensor: &Tensor) -> Result<String> {
         DType::I32 => "i4",
         DType::I64 => "i8",
         DType::C64 => "c8",
+        DType::C128 => "c16",
+        DType::I16 => "i2",
+        DType::U16 => "u2",
+        DType::U32 => "u4",
+        DType::U64 => "u8",
         DType::U8 => return Ok("|u1".into()),
+        DType::I8 => return Ok("|i1".into()),
         DType::Bool => return Ok("|b1".into()),
         DType::BF16 => {
             return Err(Error::UnsupportedDType {
@@ -240,6 +246,14 @@ pub(crate) fn read(r: &mut impl Read, available: u64, path: &Path) -> Result<Dyn
         DType::I32 => DynArray::I32(read_pod::<i32>(r, numel, swap, 4, &shape, &io)?),
         DType::I64 => DynArray::I64(read_pod::<i64>(r, numel, swap, 8, &shape, &io)?),
         DType::U8 => DynArray::U8(read_pod::<u8>(r, numel, false, 1, &shape, &io)?),
+        DType::I8 => DynArray::I8(read_pod::<i8>(r, numel, false, 1, &shape, &io)?),
+        DType::I16 => DynArray::I16(read_pod::<i16>(r, numel, swap, 2, &shape, &io)?),
+        DType::U16 => DynArray::U16(read_pod::<u16>(r, numel, swap, 2, &shape, &io)?),
+        DType::U32 => DynArray::U32(read_pod::<u32>(r, numel, swap, 4, &shape, &io)?),
+        DType::U64 => DynArray::U64(read_pod::<u64>(r, numel, swap, 8, &shape, &io)?),
+        DType::C128 => DynArray::C128(read_pod::<num_complex::Complex64>(
+            r, numel, swap, 8, &shape, &io,
+        )?),
         // Each of the two f32 halves of a complex number is swapped on its own.
         DType::C64 => DynArray::C64(read_pod::<num_complex::Complex32>(
             r, numel, swap, 4, &shape, &io,
@@ -343,6 +357,12 @@ fn parse_descr(descr: &str) -> std::result::Result<(DType, bool), String> {
         "u1" => DType::U8,
         "b1" => DType::Bool,
         "c8" => DType::C64,
+        "c16" => DType::C128,
+        "i1" => DType::I8,
+        "i2" => DType::I16,
+        "u2" => DType::U16,
+        "u4" => DType::U32,
+        "u8" => DType::U64,
         _ => {
             let kind = match code.chars().next() {
                 _ if descr.starts_with('[') => "a structured dtype",
@@ -358,8 +378,8 @@ fn parse_descr(descr: &str) -> std::result::Result<(DType, bool), String> {
                 _ => "not a numpy dtype",
             };
             return Err(format!(
-                "unsupported dtype {descr} ({kind}); wgrad loads f2, f4, f8, i4, i8, u1, b1 \
-                 and c8"
+                "unsupported dtype {descr} ({kind}); wgrad loads f2, f4, f8, i1, i2, i4, i8, \
+                 u1, u2, u4, u8, b1, c8 and c16"
             ));
         }
     };
@@ -493,12 +513,23 @@ mod tests {
             (parse_descr(&h.descr).unwrap(), h.fortran_order, h.shape),
             ((DType::C64, NATIVE != '>'), true, vec![7])
         );
+        for (descr, dtype) in [
+            ("|i1", DType::I8),
+            ("<i2", DType::I16),
+            ("<u2", DType::U16),
+            ("<u4", DType::U32),
+            ("<u8", DType::U64),
+            ("<c16", DType::C128),
+        ] {
+            assert_eq!(parse_descr(descr).unwrap(), (dtype, false), "{descr}");
+        }
         let structured = "{'descr': [('x', '<f4', (2,)), ('y', '<i8')], 'fortran_order': False, \
                           'shape': (3,)}";
         let h = parse_header(structured).unwrap();
         assert_eq!(h.descr, "[('x', '<f4', (2,)), ('y', '<i8')]");
         for (descr, kind) in [
-            ("<u2", "unsupported dtype <u2 (an unsigned integer)"),
+            ("<f16", "unsupported dtype <f16 (a float)"),
+            ("<c32", "unsupported dtype <c32 (a complex number)"),
             ("<M8[ns]", "unsupported dtype <M8[ns] (datetime64)"),
             ("<U5", "(a string)"),
             ("|O", "(Python objects)"),

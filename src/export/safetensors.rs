@@ -1,8 +1,8 @@
 //! Named tensors to and from `.safetensors` files (Hugging Face's format: a JSON header of
 //! names, dtypes, shapes and offsets, then the raw little-endian data), through the
-//! `safetensors` crate. Every dtype wgrad holds has a safetensors dtype, bf16 included, which
-//! `.npy` cannot carry. As with `.npz`: attached tensors are refused, files are written
-//! atomically, and reading is strict.
+//! `safetensors` crate. Every dtype wgrad holds but complex128 has a safetensors dtype, bf16
+//! included, which `.npy` cannot carry. As with `.npz`: attached tensors are refused, files are
+//! written atomically, and reading is strict.
 //!
 //! ```
 //! use wgrad::{DType, Device, Tensor, safetensors};
@@ -33,8 +33,8 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 /// The safetensors dtype of each wgrad dtype.
-fn safetensors_dtype(dtype: DType) -> Dtype {
-    match dtype {
+fn safetensors_dtype(dtype: DType) -> Result<Dtype> {
+    Ok(match dtype {
         DType::F32 => Dtype::F32,
         DType::F64 => Dtype::F64,
         DType::F16 => Dtype::F16,
@@ -44,7 +44,20 @@ fn safetensors_dtype(dtype: DType) -> Dtype {
         DType::U8 => Dtype::U8,
         DType::Bool => Dtype::BOOL,
         DType::C64 => Dtype::C64,
-    }
+        DType::I8 => Dtype::I8,
+        DType::I16 => Dtype::I16,
+        DType::U16 => Dtype::U16,
+        DType::U32 => Dtype::U32,
+        DType::U64 => Dtype::U64,
+        DType::C128 => {
+            return Err(Error::UnsupportedDType {
+                op: "safetensors::save",
+                dtype,
+                hint: "safetensors has no complex128; save its real and imaginary parts as \
+                       f64 tensors, or use npy::save",
+            });
+        }
+    })
 }
 
 /// One tensor's header entry and its bytes, as the format lays them.
@@ -103,7 +116,7 @@ pub fn to_bytes(tensors: &[(&str, &Tensor)]) -> Result<Vec<u8>> {
             .with_c_order_bytes(tensor.layout(), copy)??;
         swap_on_big_endian(&mut bytes, tensor.dtype());
         let entry = Entry {
-            dtype: safetensors_dtype(tensor.dtype()),
+            dtype: safetensors_dtype(tensor.dtype())?,
             shape: tensor.shape().to_vec(),
             bytes,
         };
@@ -166,6 +179,11 @@ fn tensor_of(view: &TensorView<'_>, device: &Device) -> Result<Tensor> {
         Dtype::I64 => typed::<i64>(data, shape, device),
         Dtype::U8 => typed::<u8>(data, shape, device),
         Dtype::C64 => typed::<num_complex::Complex32>(data, shape, device),
+        Dtype::I8 => typed::<i8>(data, shape, device),
+        Dtype::I16 => typed::<i16>(data, shape, device),
+        Dtype::U16 => typed::<u16>(data, shape, device),
+        Dtype::U32 => typed::<u32>(data, shape, device),
+        Dtype::U64 => typed::<u64>(data, shape, device),
         Dtype::BOOL => {
             if let Some((i, &b)) = data.iter().enumerate().find(|&(_, &b)| b > 1) {
                 return Err(Error::InvalidArgument {
@@ -183,8 +201,8 @@ fn tensor_of(view: &TensorView<'_>, device: &Device) -> Result<Tensor> {
         other => Err(Error::InvalidArgument {
             op: "safetensors::load",
             message: format!(
-                "dtype {other:?} has no wgrad dtype; wgrad loads F16, BF16, F32, F64, I32, I64, \
-                 U8, BOOL and C64"
+                "dtype {other:?} has no wgrad dtype; wgrad loads F16, BF16, F32, F64, I8, I16, \
+                 I32, I64, U8, U16, U32, U64, BOOL and C64"
             ),
         }),
     }

@@ -19,12 +19,12 @@ impl Tensor {
         if dtype == self.dtype() {
             return Ok(self.clone());
         }
-        if dtype == DType::C64 && self.needs_grad() {
+        if dtype.is_complex() && self.needs_grad() {
             return Err(Error::UnsupportedDType {
                 op: "to_dtype",
                 dtype,
                 hint: "gradients do not flow through complex numbers yet; convert a detached \
-                       tensor: .detach().to_dtype(DType::C64)",
+                       tensor: .detach().to_dtype(dtype)",
             });
         }
         let out = Tensor::from_kernel(self.storage().to_dtype(self.layout(), dtype), self.shape())?;

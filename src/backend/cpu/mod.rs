@@ -9,9 +9,9 @@ mod strided;
 
 use half::{bf16, f16};
 use ndarray::{ArrayD, IxDyn};
-use num_complex::Complex32;
+use num_complex::{Complex32, Complex64};
 
-use self::scalar::{Arith, Ordered, Scalar};
+use self::scalar::{Arith, Ordered, Scalar, Signed};
 use super::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
 use crate::dtype::DynArray;
 use crate::dtype::{DType, Element};
@@ -28,8 +28,14 @@ pub(crate) enum CpuStorage {
     I32(Vec<i32>),
     I64(Vec<i64>),
     U8(Vec<u8>),
+    I8(Vec<i8>),
+    I16(Vec<i16>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+    U64(Vec<u64>),
     Bool(Vec<bool>),
     C64(Vec<Complex32>),
+    C128(Vec<Complex64>),
 }
 
 /// `match` over the storage's variants (`all`, or the listed ones with a fallback arm), binding
@@ -44,8 +50,14 @@ macro_rules! match_storage {
             CpuStorage::I32($v) => $body,
             CpuStorage::I64($v) => $body,
             CpuStorage::U8($v) => $body,
+            CpuStorage::I8($v) => $body,
+            CpuStorage::I16($v) => $body,
+            CpuStorage::U16($v) => $body,
+            CpuStorage::U32($v) => $body,
+            CpuStorage::U64($v) => $body,
             CpuStorage::Bool($v) => $body,
             CpuStorage::C64($v) => $body,
+            CpuStorage::C128($v) => $body,
         }
     };
     ($s:expr, [$($V:ident),*], $v:ident => $body:expr, _ => $other:expr) => {
@@ -98,12 +110,36 @@ macro_rules! with_dtype {
                 type $T = u8;
                 $body
             }
+            DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            DType::I16 => {
+                type $T = i16;
+                $body
+            }
+            DType::U16 => {
+                type $T = u16;
+                $body
+            }
+            DType::U32 => {
+                type $T = u32;
+                $body
+            }
+            DType::U64 => {
+                type $T = u64;
+                $body
+            }
             DType::Bool => {
                 type $T = bool;
                 $body
             }
             DType::C64 => {
                 type $T = Complex32;
+                $body
+            }
+            DType::C128 => {
+                type $T = Complex64;
                 $body
             }
         }
@@ -157,7 +193,13 @@ impl CpuStorage {
             DynArray::I64(a) => CpuStorage::I64(into_c_order_vec(a)?),
             DynArray::U8(a) => CpuStorage::U8(into_c_order_vec(a)?),
             DynArray::Bool(a) => CpuStorage::Bool(into_c_order_vec(a)?),
+            DynArray::I8(a) => CpuStorage::I8(into_c_order_vec(a)?),
+            DynArray::I16(a) => CpuStorage::I16(into_c_order_vec(a)?),
+            DynArray::U16(a) => CpuStorage::U16(into_c_order_vec(a)?),
+            DynArray::U32(a) => CpuStorage::U32(into_c_order_vec(a)?),
+            DynArray::U64(a) => CpuStorage::U64(into_c_order_vec(a)?),
             DynArray::C64(a) => CpuStorage::C64(into_c_order_vec(a)?),
+            DynArray::C128(a) => CpuStorage::C128(into_c_order_vec(a)?),
         })
     }
 
@@ -189,28 +231,19 @@ impl Backend for CpuStorage {
             CpuStorage::F32(v) => Ok(CpuStorage::F32(kernels::float_unary(v, layout, op)?)),
             CpuStorage::F64(v) => Ok(CpuStorage::F64(kernels::float_unary(v, layout, op)?)),
             CpuStorage::F16(_) | CpuStorage::BF16(_) => self.via_f32(layout, |s, l| s.unary(op, l)),
-            CpuStorage::I32(v) if op == Neg => Ok(CpuStorage::I32(strided::map1(
-                v,
-                layout,
-                i32::wrapping_neg,
-            )?)),
-            CpuStorage::I64(v) if op == Neg => Ok(CpuStorage::I64(strided::map1(
-                v,
-                layout,
-                i64::wrapping_neg,
-            )?)),
-            CpuStorage::I32(v) if op == Abs => Ok(CpuStorage::I32(strided::map1(
-                v,
-                layout,
-                i32::wrapping_abs,
-            )?)),
-            CpuStorage::I64(v) if op == Abs => Ok(CpuStorage::I64(strided::map1(
-                v,
-                layout,
-                i64::wrapping_abs,
-            )?)),
-            CpuStorage::C64(v) if op == Neg => {
-                Ok(CpuStorage::C64(strided::map1(v, layout, |x| -x)?))
+            CpuStorage::I8(_) | CpuStorage::I16(_) | CpuStorage::I32(_) | CpuStorage::I64(_)
+                if matches!(op, Neg | Abs) =>
+            {
+                match_storage!(self, [I8, I16, I32, I64], v =>
+                    Ok(Scalar::wrap(strided::map1(v, layout, |x| {
+                        if op == Neg { x.wrapping_negate() } else { x.wrapping_magnitude() }
+                    })?)),
+                    _ => Err(Error::Internal("unary: a signed integer of no signed type".into())))
+            }
+            CpuStorage::C64(_) | CpuStorage::C128(_) if op == Neg => {
+                match_storage!(self, [C64, C128], v =>
+                    Ok(Scalar::wrap(strided::map1(v, layout, |x| -x)?)),
+                    _ => Err(Error::Internal("unary: a complex number of no complex type".into())))
             }
             _ => Err(unsupported(op.name(), self.dtype(), TO_FLOAT)),
         }
@@ -230,31 +263,34 @@ impl Backend for CpuStorage {
                 self.via_f32(layout, |s, l| s.binary(op, l, &wide_rhs, l))
             }
             _ if matches!(op, BinaryOp::Maximum | BinaryOp::Minimum) => {
-                match_pair!((self, rhs), [F32, F64, I32, I64, U8, Bool], (a, b) =>
+                match_pair!((self, rhs), [F32, F64, I32, I64, U8, I8, I16, U16, U32, U64, Bool], (a, b) =>
                     Ok(Scalar::wrap(kernels::extremum(op, a, layout, b, rhs_layout)?)),
                     _ => Err(unsupported(op.name(), self.dtype(), "complex numbers have no order")))
             }
-            _ => match_pair!((self, rhs), [F32, F64, I32, I64, U8, C64], (a, b) =>
+            _ => {
+                match_pair!((self, rhs), [F32, F64, I32, I64, U8, I8, I16, U16, U32, U64, C64, C128], (a, b) =>
                 Ok(Scalar::wrap(kernels::arith(op, a, layout, b, rhs_layout)?)),
-                _ => Err(unsupported(op.name(), self.dtype(), TO_FLOAT))),
+                _ => Err(unsupported(op.name(), self.dtype(), TO_FLOAT)))
+            }
         }
     }
 
     fn compare(&self, op: CmpOp, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         match (self, rhs) {
-            (CpuStorage::C64(a), CpuStorage::C64(b)) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+            (CpuStorage::C64(_), CpuStorage::C64(_))
+            | (CpuStorage::C128(_), CpuStorage::C128(_))
+                if matches!(op, CmpOp::Eq | CmpOp::Ne) =>
+            {
                 let equal = op == CmpOp::Eq;
-                Ok(CpuStorage::Bool(strided::map2(
-                    a,
-                    layout,
-                    b,
-                    rhs_layout,
-                    |x, y| (x == y) == equal,
-                )?))
+                match_pair!((self, rhs), [C64, C128], (a, b) =>
+                    Ok(CpuStorage::Bool(strided::map2(a, layout, b, rhs_layout, |x, y| (x == y) == equal)?)),
+                    _ => Err(Error::Internal("compare: complex operands of two dtypes".into())))
             }
-            _ => match_pair!((self, rhs), [F32, F64, F16, BF16, I32, I64, U8, Bool], (a, b) =>
+            _ => {
+                match_pair!((self, rhs), [F32, F64, F16, BF16, I32, I64, U8, I8, I16, U16, U32, U64, Bool], (a, b) =>
                 Ok(CpuStorage::Bool(kernels::compare(op, a, layout, b, rhs_layout)?)),
-                _ => Err(unsupported(op.name(), self.dtype(), "complex numbers have no order"))),
+                _ => Err(unsupported(op.name(), self.dtype(), "complex numbers have no order")))
+            }
         }
     }
 
@@ -271,7 +307,7 @@ impl Backend for CpuStorage {
                 "the condition must be a bool tensor",
             ));
         };
-        match_pair!((on_true, on_false), [F32, F64, F16, BF16, I32, I64, U8, Bool, C64], (t, f) =>
+        match_pair!((on_true, on_false), [F32, F64, F16, BF16, I32, I64, U8, I8, I16, U16, U32, U64, Bool, C64, C128], (t, f) =>
             Ok(Scalar::wrap(strided::map3((cond, layout), (t, true_layout), (f, false_layout),
                 |c, x, y| if c { x } else { y })?)),
             _ => Err(Error::Internal("where: branches of different dtypes".into())))
@@ -286,9 +322,15 @@ impl Backend for CpuStorage {
                 CpuStorage::F32(v) => Ok(CpuStorage::F32(arith_sum(v, layout, axes)?)),
                 CpuStorage::F64(v) => Ok(CpuStorage::F64(arith_sum(v, layout, axes)?)),
                 CpuStorage::C64(v) => Ok(CpuStorage::C64(arith_sum(v, layout, axes)?)),
+                CpuStorage::C128(v) => Ok(CpuStorage::C128(arith_sum(v, layout, axes)?)),
                 CpuStorage::I32(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
                 CpuStorage::I64(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
                 CpuStorage::U8(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
+                CpuStorage::I8(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
+                CpuStorage::I16(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
+                CpuStorage::U16(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
+                CpuStorage::U32(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
+                CpuStorage::U64(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
                 CpuStorage::Bool(v) => Ok(CpuStorage::I64(integer_sum(v, layout, axes)?)),
             },
             ReduceOp::Prod => match self {
@@ -298,19 +340,27 @@ impl Backend for CpuStorage {
                 CpuStorage::F32(v) => Ok(CpuStorage::F32(arith_product(v, layout, axes)?)),
                 CpuStorage::F64(v) => Ok(CpuStorage::F64(arith_product(v, layout, axes)?)),
                 CpuStorage::C64(v) => Ok(CpuStorage::C64(arith_product(v, layout, axes)?)),
+                CpuStorage::C128(v) => Ok(CpuStorage::C128(arith_product(v, layout, axes)?)),
                 CpuStorage::I32(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
                 CpuStorage::I64(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
                 CpuStorage::U8(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
+                CpuStorage::I8(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
+                CpuStorage::I16(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
+                CpuStorage::U16(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
+                CpuStorage::U32(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
+                CpuStorage::U64(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
                 CpuStorage::Bool(v) => Ok(CpuStorage::I64(integer_product(v, layout, axes)?)),
             },
-            ReduceOp::Max => match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, Bool], v =>
+            ReduceOp::Max => {
+                match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, I8, I16, U16, U32, U64, Bool], v =>
                 Ok(Scalar::wrap(max_reduce(v, layout, axes)?)),
-                _ => Err(unsupported("max", self.dtype(), "complex numbers have no order"))),
+                _ => Err(unsupported("max", self.dtype(), "complex numbers have no order")))
+            }
         }
     }
 
     fn argmax(&self, layout: &Layout, axis: usize) -> Result<Self> {
-        match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, Bool], v =>
+        match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, I8, I16, U16, U32, U64, Bool], v =>
             Ok(CpuStorage::I64(kernels::argmax(v, layout, axis)?)),
             _ => Err(unsupported("argmax", self.dtype(), "complex numbers have no order")))
     }
@@ -320,14 +370,14 @@ impl Backend for CpuStorage {
             CpuStorage::F16(_) | CpuStorage::BF16(_) => {
                 self.via_f32(layout, |s, l| s.cumsum(l, reverse))
             }
-            _ => match_storage!(self, [F32, F64, I32, I64, C64], v =>
+            _ => match_storage!(self, [F32, F64, I32, I64, C64, C128], v =>
                 Ok(Scalar::wrap(kernels::cumsum(v, layout, reverse)?)),
                 _ => Err(unsupported("cumsum", self.dtype(), TO_FLOAT))),
         }
     }
 
     fn argsort(&self, layout: &Layout, descending: bool) -> Result<Self> {
-        match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, Bool], v =>
+        match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, I8, I16, U16, U32, U64, Bool], v =>
             Ok(CpuStorage::I64(kernels::argsort(v, layout, descending)?)),
             _ => Err(unsupported("argsort", self.dtype(), "complex numbers have no order")))
     }
@@ -353,7 +403,7 @@ impl Backend for CpuStorage {
                 let rc = Layout::contiguous(&rhs_layout.shape);
                 self.via_f32(layout, |s, l| s.matmul(l, &wide_rhs, &rc))
             }
-            _ => match_pair!((self, rhs), [F32, F64, C64], (a, b) =>
+            _ => match_pair!((self, rhs), [F32, F64, C64, C128], (a, b) =>
                 Ok(Scalar::wrap(kernels::matmul(a, layout, b, rhs_layout)?)),
                 _ => Err(unsupported("matmul", self.dtype(), TO_FLOAT))),
         }
@@ -373,7 +423,7 @@ impl Backend for CpuStorage {
         (src, sl): (&Self, &Layout),
     ) -> Result<Self> {
         match_storage!(index, [I32, I64, U8], i =>
-            match_pair!((self, src), [F32, F64, I32, I64, C64], (v, s) =>
+            match_pair!((self, src), [F32, F64, I32, I64, C64, C128], (v, s) =>
                 Ok(Scalar::wrap(kernels::scatter_add((v, layout), axis, (i, il), (s, sl))?)),
                 _ => Err(unsupported("scatter_add", self.dtype(), TO_FLOAT))),
             _ => Err(not_indices(index)))

@@ -1,7 +1,7 @@
 //! What the CPU kernels need to know about each element type.
 
 use half::{bf16, f16};
-use num_complex::Complex32;
+use num_complex::{Complex32, Complex64};
 
 use super::CpuStorage;
 use crate::dtype::Element;
@@ -63,11 +63,24 @@ impl_scalar!(I64, i64, to_f64: |x: i64| x as f64, from_f64: |v: f64| v as i64,
              to_i64: |x: i64| x, from_i64: |v: i64| v);
 impl_scalar!(U8, u8, to_f64: |x: u8| x as f64, from_f64: |v: f64| v as u8,
              to_i64: |x: u8| x as i64, from_i64: |v: i64| v as u8);
+impl_scalar!(I8, i8, to_f64: |x: i8| x as f64, from_f64: |v: f64| v as i8,
+             to_i64: |x: i8| x as i64, from_i64: |v: i64| v as i8);
+impl_scalar!(I16, i16, to_f64: |x: i16| x as f64, from_f64: |v: f64| v as i16,
+             to_i64: |x: i16| x as i64, from_i64: |v: i64| v as i16);
+impl_scalar!(U16, u16, to_f64: |x: u16| x as f64, from_f64: |v: f64| v as u16,
+             to_i64: |x: u16| x as i64, from_i64: |v: i64| v as u16);
+impl_scalar!(U32, u32, to_f64: |x: u32| x as f64, from_f64: |v: f64| v as u32,
+             to_i64: |x: u32| x as i64, from_i64: |v: i64| v as u32);
+impl_scalar!(U64, u64, to_f64: |x: u64| x as f64, from_f64: |v: f64| v as u64,
+             to_i64: |x: u64| x as i64, from_i64: |v: i64| v as u64);
 impl_scalar!(Bool, bool, to_f64: |x: bool| x as u8 as f64, from_f64: |v: f64| v != 0.0,
              to_i64: |x: bool| x as i64, from_i64: |v: i64| v != 0);
 impl_scalar!(C64, Complex32, to_f64: |x: Complex32| x.re as f64,
              from_f64: |v: f64| Complex32::new(v as f32, 0.0),
              to_i64: |x: Complex32| x.re as i64, from_i64: |v: i64| Complex32::new(v as f32, 0.0));
+impl_scalar!(C128, Complex64, to_f64: |x: Complex64| x.re,
+             from_f64: |v: f64| Complex64::new(v, 0.0),
+             to_i64: |x: Complex64| x.re as i64, from_i64: |v: i64| Complex64::new(v as f64, 0.0));
 
 /// Elements with the four arithmetic operations. Integers wrap on overflow, as in C and PyTorch;
 /// integer division by zero is refused before a kernel runs.
@@ -105,7 +118,26 @@ macro_rules! impl_arith_wrapping {
 
 impl_arith_ops!(0.0; f32, f64);
 impl_arith_ops!(Complex32::new(0.0, 0.0); Complex32);
-impl_arith_wrapping!(i32, i64, u8);
+impl_arith_ops!(Complex64::new(0.0, 0.0); Complex64);
+impl_arith_wrapping!(i32, i64, u8, i8, i16, u16, u32, u64);
+
+/// Signed integers: negation and absolute value wrap at the type's minimum, as in C and
+/// PyTorch.
+pub(crate) trait Signed: Scalar {
+    fn wrapping_negate(self) -> Self;
+    fn wrapping_magnitude(self) -> Self;
+}
+
+macro_rules! impl_signed {
+    ($($ty:ty),*) => {$(
+        impl Signed for $ty {
+            fn wrapping_negate(self) -> Self { self.wrapping_neg() }
+            fn wrapping_magnitude(self) -> Self { self.wrapping_abs() }
+        }
+    )*};
+}
+
+impl_signed!(i8, i16, i32, i64);
 
 /// Elements with a total-enough order for max and argmax. NaN compares greatest, as in PyTorch.
 pub(crate) trait Ordered: Scalar + PartialOrd {
@@ -150,5 +182,10 @@ impl_ordered!(
     i32 => i32::MIN, |_| false;
     i64 => i64::MIN, |_| false;
     u8 => u8::MIN, |_| false;
+    i8 => i8::MIN, |_| false;
+    i16 => i16::MIN, |_| false;
+    u16 => u16::MIN, |_| false;
+    u32 => u32::MIN, |_| false;
+    u64 => u64::MIN, |_| false;
     bool => false, |_| false;
 );

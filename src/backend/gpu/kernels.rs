@@ -33,7 +33,15 @@ pub(crate) fn wgsl_type(dtype: DType) -> Result<&'static str> {
         DType::Bool => Ok("u32"),
         DType::I64 => Ok("vec2<i32>"),
         DType::C64 => Ok("vec2<f32>"),
-        DType::F64 | DType::BF16 | DType::U8 => Err(Error::UnsupportedDType {
+        DType::F64
+        | DType::BF16
+        | DType::U8
+        | DType::I8
+        | DType::I16
+        | DType::U16
+        | DType::U32
+        | DType::U64
+        | DType::C128 => Err(Error::UnsupportedDType {
             op: "the GPU",
             dtype,
             hint: STAYS_ON_CPU,

@@ -125,7 +125,7 @@ impl Tensor {
 
     /// `Err` for complex tensors, which the NaN tests do not cover.
     fn require_real(&self, op: &'static str) -> Result<()> {
-        if self.dtype() == DType::C64 {
+        if self.dtype().is_complex() {
             Err(Error::UnsupportedDType {
                 op,
                 dtype: self.dtype(),
