@@ -18,6 +18,22 @@ use crate::dtype::{DType, DynArray, Element};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
+/// `Err` unless every name of `tensors` is non-empty and unique, as a file of named tensors
+/// needs.
+pub(crate) fn require_unique_names(op: &'static str, tensors: &[(&str, &Tensor)]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    match tensors
+        .iter()
+        .find(|&&(name, _)| name.is_empty() || !seen.insert(name))
+    {
+        Some((name, _)) => Err(Error::InvalidArgument {
+            op,
+            message: format!("names must be unique and non-empty, got {name:?} twice or empty"),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl Tensor {
     /// Refuses a tensor that is attached to the graph, naming the fix.
     pub(crate) fn require_detached(&self) -> Result<()> {

@@ -4,7 +4,6 @@
 //! and deflated entries (`np.savez_compressed`). A deflated entry is never trusted for more than
 //! deflate can produce from its compressed bytes, so a zip bomb is refused before any allocation.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -13,7 +12,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::atomic::{io_error, write_atomically};
-use super::npy;
+use super::{npy, require_unique_names};
 use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -25,17 +24,9 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 /// Names must be unique and non-empty; every tensor must be detached and not bf16.
 pub fn save(path: impl AsRef<Path>, tensors: &[(&str, &Tensor)]) -> Result<()> {
     let path = path.as_ref();
-    let mut seen = HashSet::new();
+    require_unique_names("npz::save", tensors)?;
     let mut entries = Vec::with_capacity(tensors.len());
     for &(name, tensor) in tensors {
-        if name.is_empty() || !seen.insert(name) {
-            return Err(Error::InvalidArgument {
-                op: "npz::save",
-                message: format!(
-                    "array names must be unique and non-empty, got {name:?} twice or empty"
-                ),
-            });
-        }
         if let Some(why) = unsafe_member(name) {
             return Err(Error::InvalidArgument {
                 op: "npz::save",

@@ -17,7 +17,6 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
@@ -25,6 +24,7 @@ use bytemuck::Pod;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView, View};
 
 use super::atomic::{io_error, write_atomically};
+use super::require_unique_names;
 use crate::backend::Backend;
 use crate::backend::cpu::alloc;
 use crate::device::Device;
@@ -95,15 +95,9 @@ pub fn save(path: impl AsRef<Path>, tensors: &[(&str, &Tensor)]) -> Result<()> {
 
 /// The `.safetensors` file for `tensors`, in memory.
 pub fn to_bytes(tensors: &[(&str, &Tensor)]) -> Result<Vec<u8>> {
-    let mut seen = HashSet::new();
+    require_unique_names("safetensors::save", tensors)?;
     let mut entries = Vec::with_capacity(tensors.len());
     for &(name, tensor) in tensors {
-        if name.is_empty() || !seen.insert(name) {
-            return Err(Error::InvalidArgument {
-                op: "safetensors::save",
-                message: format!("names must be unique and non-empty, got {name:?} twice or empty"),
-            });
-        }
         tensor.require_detached()?;
         let copy = |b: &[u8]| {
             alloc::with_capacity(b.len()).map(|mut v: Vec<u8>| {
