@@ -56,6 +56,11 @@ impl DataLoader {
                 )));
             }
         }
+        // An integer tensor's bounds are read once here, so that its batches (labels, token
+        // ids) carry them and their index checks never read the device back.
+        for t in tensors.iter().filter(|t| t.dtype().is_integral()) {
+            t.integer_range()?;
+        }
         Ok(DataLoader {
             tensors: tensors.iter().map(|t| t.detach()).collect(),
             batch_size,
@@ -149,5 +154,32 @@ impl Iterator for Batches {
         let len = self.loader.batch_size.min(self.loader.rows() - start);
         self.next += 1;
         Some(self.batch(start, len))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::Device;
+    use crate::dtype::DType;
+
+    #[test]
+    fn integer_batches_carry_their_bounds_so_checks_read_nothing_back() {
+        let x = Tensor::zeros(&[10, 2], DType::F32, &Device::Cpu).unwrap();
+        let labels =
+            Tensor::from_vec((0..10i64).map(|i| i % 4 - 1).collect(), &[10], &Device::Cpu).unwrap();
+        assert_eq!(labels.known_integer_range(), None);
+        let loader = DataLoader::new(&[&x, &labels], 3).unwrap().shuffle(1);
+        for batch in loader.batches(0).unwrap() {
+            assert_eq!(batch.unwrap()[1].known_integer_range(), Some((-1, 2)));
+        }
+        let ordered = DataLoader::new(&[&x, &labels], 3).unwrap();
+        for batch in ordered.batches(0).unwrap() {
+            assert_eq!(
+                batch.unwrap()[1].known_integer_range(),
+                Some((-1, 2)),
+                "views too"
+            );
+        }
     }
 }

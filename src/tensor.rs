@@ -74,6 +74,20 @@ impl Tensor {
         self
     }
 
+    /// `out`, whose elements are some of this tensor's (moved, gathered), with this tensor's
+    /// bounds when they are already known: nothing is read to know them.
+    pub(crate) fn bounds_onto(&self, out: Tensor) -> Tensor {
+        match self.known_integer_range() {
+            Some((lo, hi)) => out.with_integer_range(lo, hi),
+            None => out,
+        }
+    }
+
+    /// The bounds of [`Tensor::integer_range`] if already known, without reading anything.
+    pub(crate) fn known_integer_range(&self) -> Option<(i64, i64)> {
+        self.0.integer_range.get().copied().flatten()
+    }
+
     pub(crate) fn storage(&self) -> &Storage {
         &self.0.storage
     }

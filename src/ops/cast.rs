@@ -47,7 +47,10 @@ impl Tensor {
             return Ok(self.clone());
         }
         let storage = self.storage().copy_to(self.layout(), device)?;
-        let out = Tensor::from_storage(storage, Layout::contiguous(self.shape()));
+        let out = self.bounds_onto(Tensor::from_storage(
+            storage,
+            Layout::contiguous(self.shape()),
+        ));
         Ok(record(out, "to", &[self], move |g, _| {
             Ok(vec![Some(g.to(&source)?)])
         }))

@@ -110,7 +110,7 @@ impl Tensor {
         let storage = self
             .storage()
             .gather(self.layout(), axis, (index.storage(), index.layout()));
-        let out = Tensor::from_kernel(storage, index.shape())?;
+        let out = self.bounds_onto(Tensor::from_kernel(storage, index.shape())?);
         let (shape, positions) = (self.shape().to_vec(), index.detach());
         Ok(record(out, "gather", &[self], move |g, _| {
             let zeros = Tensor::zeros(&shape, g.dtype(), &g.device())?;
