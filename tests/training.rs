@@ -285,7 +285,7 @@ fn a_rule_of_ones_own_is_an_optimizer_with_state_and_schedules() {
     }
     // signs: (+, -), (+, +), (-, +)
     assert_eq!(values(&p.get()), [0.5, -2.5]);
-    let state = opt.state();
+    let state = opt.state().unwrap();
     let names: Vec<&str> = state.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["step", "lr", "0.updates"]);
     assert_eq!(values(&state[2].1), [3.0, 3.0]);

@@ -32,8 +32,8 @@ pub use state_dict::{LoadReport, load_state_dict, load_state_dict_partial, save_
 
 /// `Debug` for the built-in layers prints their structure as PyTorch prints a module.
 macro_rules! debug_as_repr {
-    ($($layer:ty),* $(,)?) => {$(
-        impl fmt::Debug for $layer {
+    ($([$($generic:tt)*] $layer:ty),* $(,)?) => {$(
+        impl<$($generic)*> fmt::Debug for $layer {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.repr())
             }
@@ -42,21 +42,16 @@ macro_rules! debug_as_repr {
 }
 
 debug_as_repr!(
-    Linear,
-    Flatten,
-    MultiheadAttention,
-    Conv2d,
-    MaxPool2d,
-    AvgPool2d,
-    Dropout,
-    Embedding,
-    LayerNorm,
-    Sequential,
-    Mlp,
+    [] Linear,
+    [] Flatten,
+    [] MultiheadAttention,
+    [] Conv2d,
+    [] MaxPool2d,
+    [] AvgPool2d,
+    [] Dropout,
+    [] Embedding,
+    [] LayerNorm,
+    [] Sequential,
+    [] Mlp,
+    [const D: usize] BatchNorm<D>,
 );
-
-impl<const D: usize> fmt::Debug for BatchNorm<D> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.repr())
-    }
-}

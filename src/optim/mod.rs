@@ -38,7 +38,7 @@ pub trait Optimizer {
 
     /// Everything a resumed run needs, by name: `step`, `lr`, and per parameter `{i}.{name}`
     /// for each running tensor (`0.exp_avg`), detached. [`save_state`] writes it to `.npz`.
-    fn state(&self) -> Vec<(String, Tensor)>;
+    fn state(&self) -> Result<Vec<(String, Tensor)>>;
 
     /// Restores what [`Optimizer::state`] gave, all or nothing: a missing, unexpected or
     /// misshaped entry is an error and the optimizer is left as it was.
@@ -114,7 +114,7 @@ impl<R: UpdateRule> Optimizer for Optim<R> {
         self.lr = lr;
     }
 
-    fn state(&self) -> Vec<(String, Tensor)> {
+    fn state(&self) -> Result<Vec<(String, Tensor)>> {
         self.slots.entries(self.lr)
     }
 

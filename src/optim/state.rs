@@ -28,22 +28,24 @@ impl Slots {
     }
 
     /// `step`, `lr` and `{i}.{name}` for every running tensor.
-    pub(crate) fn entries(&self, lr: f64) -> Vec<(String, Tensor)> {
-        let scalar = |v: f64, dtype| Tensor::full(&[], v, dtype, &Device::Cpu);
-        let mut entries = Vec::new();
-        if let (Ok(step), Ok(lr)) = (
-            scalar(self.steps as f64, DType::I64),
-            scalar(lr, DType::F64),
-        ) {
-            entries.push(("step".to_string(), step));
-            entries.push(("lr".to_string(), lr));
-        }
+    pub(crate) fn entries(&self, lr: f64) -> Result<Vec<(String, Tensor)>> {
+        let steps = i64::try_from(self.steps).unwrap_or(i64::MAX);
+        let mut entries = vec![
+            (
+                "step".to_string(),
+                Tensor::from_vec(vec![steps], &[], &Device::Cpu)?,
+            ),
+            (
+                "lr".to_string(),
+                Tensor::from_vec(vec![lr], &[], &Device::Cpu)?,
+            ),
+        ];
         for (i, running) in self.running.iter().enumerate() {
             for (name, value) in self.names.iter().zip(running.iter().flatten()) {
                 entries.push((format!("{i}.{name}"), value.detach()));
             }
         }
-        entries
+        Ok(entries)
     }
 
     /// Replaces the state with `entries` (as [`Slots::entries`] gave them, for `parameters`)
@@ -61,16 +63,15 @@ impl Slots {
             let at = entries.iter().position(|(n, _)| n == name)?;
             Some(entries.swap_remove(at).1)
         };
-        let scalar = |value: Option<Tensor>, name: &str| -> Result<f64> {
+        // Each a one-element tensor, read in its own kind: the step count exactly as an integer.
+        let scalar = |value: Option<Tensor>, name: &str, dtype: DType| -> Result<Tensor> {
             match value {
-                Some(t) if t.numel() == 1 => t
-                    .item::<f64>()
-                    .or_else(|_| t.to_dtype(DType::F64)?.item::<f64>()),
+                Some(t) if t.numel() == 1 => t.to_dtype(dtype),
                 _ => Err(invalid(format!("the state has no scalar {name:?}"))),
             }
         };
-        let steps = scalar(take("step"), "step")?;
-        let lr = scalar(take("lr"), "lr")?;
+        let steps = scalar(take("step"), "step", DType::I64)?.item::<i64>()?;
+        let lr = scalar(take("lr"), "lr", DType::F64)?.item::<f64>()?;
         let mut running = Vec::with_capacity(parameters.len());
         for (i, parameter) in parameters.iter().enumerate() {
             let p = parameter.get();
@@ -109,15 +110,17 @@ impl Slots {
                 parameters.len()
             )));
         }
+        let steps = u64::try_from(steps)
+            .map_err(|_| invalid(format!("the step count {steps} is negative")))?;
         self.running = running;
-        self.steps = steps as u64;
+        self.steps = steps;
         Ok(lr)
     }
 }
 
 /// Saves `optimizer`'s state to `path` (`.npz`, atomically).
 pub fn save_state(path: impl AsRef<Path>, optimizer: &(impl Optimizer + ?Sized)) -> Result<()> {
-    let entries = optimizer.state();
+    let entries = optimizer.state()?;
     let pairs: Vec<(&str, &Tensor)> = entries.iter().map(|(n, t)| (n.as_str(), t)).collect();
     npz::save(path, &pairs)
 }
