@@ -1,5 +1,5 @@
 //! CPU kernels beside baselines measured in the same run: a memcpy of the same bytes, ndarray's
-//! own arithmetic and GEMM. Run with `cargo bench --bench cpu_ops`.
+//! own arithmetic and GEMM, and the `gemm` crate called directly. Run with `cargo bench --bench cpu_ops`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -39,6 +39,24 @@ fn elementwise(c: &mut Criterion) {
     group.finish();
 }
 
+fn transcendental(c: &mut Criterion) {
+    let dev = Device::cpu();
+    for n in [1 << 12, 1 << 20] {
+        let x = Tensor::randn(&[n], DType::F32, 6, &dev).unwrap();
+        let host = x.to_ndarray::<f32>().unwrap().into_raw_vec_and_offset().0;
+        let mut group = c.benchmark_group(format!("exp_{n}_f32"));
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function("libm_scalar_loop_baseline", |bench| {
+            bench.iter(|| black_box(host.iter().map(|&v| v.exp()).collect::<Vec<f32>>()))
+        });
+        group.bench_function("wgrad", |bench| bench.iter(|| black_box(x.exp().unwrap())));
+        group.bench_function("wgrad_tanh", |bench| {
+            bench.iter(|| black_box(x.tanh().unwrap()))
+        });
+        group.finish();
+    }
+}
+
 fn matmul(c: &mut Criterion) {
     let dev = Device::cpu();
     let mut group = c.benchmark_group("matmul_f32");
@@ -55,6 +73,37 @@ fn matmul(c: &mut Criterion) {
         group.throughput(Throughput::Elements((2 * n * n * n) as u64)); // flops
         group.bench_function(format!("ndarray_dot_{n}"), |bench| {
             bench.iter(|| black_box(na.dot(&nb)))
+        });
+        group.bench_function(format!("gemm_crate_{n}"), |bench| {
+            let (sa, sb) = (na.as_slice().unwrap(), nb.as_slice().unwrap());
+            let mut out = vec![0f32; n * n];
+            bench.iter(|| {
+                // SAFETY: three distinct row-major n x n buffers, strides (1, n).
+                unsafe {
+                    gemm::gemm(
+                        n,
+                        n,
+                        n,
+                        out.as_mut_ptr(),
+                        1,
+                        n as isize,
+                        false,
+                        sa.as_ptr(),
+                        1,
+                        n as isize,
+                        sb.as_ptr(),
+                        1,
+                        n as isize,
+                        0.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::Rayon(0),
+                    )
+                };
+                black_box(&out);
+            })
         });
         group.bench_function(format!("wgrad_{n}"), |bench| {
             bench.iter(|| black_box(a.matmul(&b).unwrap()))
@@ -92,5 +141,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = elementwise, matmul, per_op_overhead }
+criterion_group! { name = benches; config = config(); targets = elementwise, transcendental, matmul, per_op_overhead }
 criterion_main!(benches);

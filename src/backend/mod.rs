@@ -142,6 +142,11 @@ pub(crate) trait Backend: Sized {
     /// Running sums (C order, the view's shape) along the view's last axis, from its start or
     /// in `reverse` from its end.
     fn cumsum(&self, layout: &Layout, reverse: bool) -> Result<Self>;
+    /// Softmax, or with `log` log-softmax, along `axis` (C order, the view's shape). This
+    /// default composes the primitives; a backend with a fused kernel overrides it.
+    fn softmax(&self, layout: &Layout, axis: usize, log: bool) -> Result<Self> {
+        softmax_composed(self, layout, axis, log)
+    }
     /// Batched matrix product of `[b, m, k]` and `[b, k, n]` views into `[b, m, n]`.
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self>;
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self>;
@@ -169,6 +174,35 @@ pub(crate) trait Backend: Sized {
     /// Writes the view's elements in C order into `dst`, native-endian, which has exactly their
     /// size. Not for bool, whose bytes the caller could not check.
     fn read_into(&self, layout: &Layout, dst: &mut [u8]) -> Result<()>;
+}
+
+/// Softmax from primitives, stable for any input: `x - max` along `axis`, its exponentials and
+/// their sum, then `e / sum` or `(x - max) - log(sum)`.
+pub(crate) fn softmax_composed<B: Backend>(
+    x: &B,
+    layout: &Layout,
+    axis: usize,
+    log: bool,
+) -> Result<B> {
+    let whole = Layout::contiguous(&layout.shape);
+    let mut row_shape = layout.shape.clone();
+    row_shape[axis] = 1;
+    let per_row = Layout::contiguous(&row_shape);
+    let broadcast = per_row.broadcast_to(&layout.shape);
+    let shifted = x.binary(
+        BinaryOp::Sub,
+        layout,
+        &x.reduce(ReduceOp::Max, layout, &[axis])?,
+        &broadcast,
+    )?;
+    let e = shifted.unary(UnaryOp::Exp, &whole)?;
+    let sum = e.reduce(ReduceOp::Sum, &whole, &[axis])?;
+    if log {
+        let log_sum = sum.unary(UnaryOp::Log, &per_row)?;
+        shifted.binary(BinaryOp::Sub, &whole, &log_sum, &broadcast)
+    } else {
+        e.binary(BinaryOp::Div, &whole, &sum, &broadcast)
+    }
 }
 
 impl UnaryOp {
@@ -372,6 +406,13 @@ impl Backend for Storage {
         match self {
             Storage::Cpu(s) => s.reduce(op, layout, axes).map(Storage::Cpu),
             Storage::Gpu(s) => s.reduce(op, layout, axes).map(Storage::Gpu),
+        }
+    }
+
+    fn softmax(&self, layout: &Layout, axis: usize, log: bool) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => s.softmax(layout, axis, log).map(Storage::Cpu),
+            Storage::Gpu(s) => s.softmax(layout, axis, log).map(Storage::Gpu),
         }
     }
 

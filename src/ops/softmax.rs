@@ -1,27 +1,29 @@
 //! Softmax and log-softmax.
 //!
-//! The softmaxes compute their forward from primitive kernels without recording, then record one
-//! node with the closed-form gradient: shorter graphs and fewer saved tensors than the composite.
+//! The softmaxes compute their forward as one backend op (fused on the CPU, composed from
+//! primitive kernels on the GPU), then record one node with the closed-form gradient: shorter
+//! graphs and fewer saved tensors than the composite.
 
-use crate::autograd::{no_grad, record_with_output};
+use crate::autograd::record_with_output;
+use crate::backend::Backend;
 use crate::error::Result;
 use crate::shape::normalize_axis;
 use crate::tensor::Tensor;
 
 impl Tensor {
-    /// `x - max(x)` along `axis`: the same softmax, without overflow in `exp`.
-    fn shifted(&self, axis: usize) -> Result<Tensor> {
-        self.sub(&self.max_axes(&[axis], true)?)
+    /// The forward of [`Tensor::softmax`] (or, with `log`, [`Tensor::log_softmax`]), unrecorded.
+    fn softmax_forward(&self, axis: usize, log: bool) -> Result<Tensor> {
+        Tensor::from_kernel(
+            self.storage().softmax(self.layout(), axis, log),
+            self.shape(),
+        )
     }
 
     /// `exp(x) / sum(exp(x))` along `axis`.
     pub fn softmax(&self, axis: isize) -> Result<Tensor> {
         self.require_float("softmax")?;
         let axis = normalize_axis("softmax", axis, self.ndim())?;
-        let out = no_grad(|| {
-            let e = self.shifted(axis)?.exp()?;
-            e.div(&e.sum_axes(&[axis], true)?)
-        })?;
+        let out = self.softmax_forward(axis, false)?;
         Ok(record_with_output(
             out,
             "softmax",
@@ -37,10 +39,7 @@ impl Tensor {
     pub fn log_softmax(&self, axis: isize) -> Result<Tensor> {
         self.require_float("log_softmax")?;
         let axis = normalize_axis("log_softmax", axis, self.ndim())?;
-        let out = no_grad(|| {
-            let s = self.shifted(axis)?;
-            s.sub(&s.exp()?.sum_axes(&[axis], true)?.log()?)
-        })?;
+        let out = self.softmax_forward(axis, true)?;
         Ok(record_with_output(
             out,
             "log_softmax",

@@ -1,12 +1,9 @@
 //! Typed CPU kernels, generic over the element type; `mod.rs` picks the type from the storage.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2, LinalgScalar, ShapeBuilder};
-use num_traits::Float;
-
-use super::alloc;
 use super::scalar::{Arith, Ordered, Scalar};
 use super::strided::{copy_into, for_each_run, map1, map2};
+use super::vmath::Transcendental;
+use super::{alloc, simd};
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
 use crate::error::{Error, Result};
 use crate::shape::{Layout, checked_numel, contiguous_strides, numel};
@@ -16,7 +13,7 @@ const GELU_C: f64 = 0.797_884_560_802_865_4;
 const GELU_A: f64 = 0.044_715;
 
 /// A real floating-point unary op over a view.
-pub(super) fn float_unary<T: Float + Scalar>(
+pub(super) fn float_unary<T: Transcendental + Scalar>(
     v: &[T],
     layout: &Layout,
     op: UnaryOp,
@@ -25,19 +22,19 @@ pub(super) fn float_unary<T: Float + Scalar>(
     let (c, a) = (T::from_f64(GELU_C), T::from_f64(GELU_A));
     match op {
         UnaryOp::Neg => map1(v, layout, |x| -x),
-        UnaryOp::Exp => map1(v, layout, T::exp),
-        UnaryOp::Log => map1(v, layout, T::ln),
+        UnaryOp::Exp => map1(v, layout, T::exp_),
+        UnaryOp::Log => map1(v, layout, T::ln_),
         UnaryOp::Sqrt => map1(v, layout, T::sqrt),
         UnaryOp::Abs => map1(v, layout, T::abs),
-        UnaryOp::Tanh => map1(v, layout, T::tanh),
-        UnaryOp::Sigmoid => map1(v, layout, sigmoid),
+        UnaryOp::Tanh => map1(v, layout, T::tanh_),
+        UnaryOp::Sigmoid => map1(v, layout, T::sigmoid_),
         // `x < 0` rather than `max` so that NaN stays NaN.
         UnaryOp::Relu => map1(v, layout, |x| if x < zero { zero } else { x }),
         UnaryOp::Gelu => map1(v, layout, |x| {
-            half * x * (one + (c * (x + a * x * x * x)).tanh())
+            half * x * (one + (c * (x + a * x * x * x)).tanh_())
         }),
         UnaryOp::GeluGrad => map1(v, layout, |x| {
-            let t = (c * (x + a * x * x * x)).tanh();
+            let t = (c * (x + a * x * x * x)).tanh_();
             let three = T::from_f64(3.0);
             half * (one + t) + half * x * (one - t * t) * c * (one + three * a * x * x)
         }),
@@ -66,7 +63,7 @@ pub(super) fn float_unary<T: Float + Scalar>(
         UnaryOp::Reciprocal => map1(v, layout, T::recip),
         UnaryOp::Rsqrt => map1(v, layout, |x| x.sqrt().recip()),
         UnaryOp::Square => map1(v, layout, |x| x * x),
-        UnaryOp::Silu => map1(v, layout, |x| x * sigmoid(x)),
+        UnaryOp::Silu => map1(v, layout, |x| x * x.sigmoid_()),
         // max(x, 0) + ln(1 + e^-|x|): no overflow, and exact for large |x|.
         UnaryOp::Softplus => map1(v, layout, |x| x.max(zero) + (-x.abs()).exp().ln_1p()),
         UnaryOp::LeakyRelu(slope) => {
@@ -84,17 +81,6 @@ pub(super) fn float_unary<T: Float + Scalar>(
                 if low > max { max } else { low }
             })
         }
-    }
-}
-
-/// The logistic function, written per sign so that exp never overflows.
-fn sigmoid<T: Float>(x: T) -> T {
-    let one = T::one();
-    if x >= T::zero() {
-        one / (one + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (one + e)
     }
 }
 
@@ -187,6 +173,10 @@ pub(super) fn reduce<T: Copy, A: Copy + 'static>(
         |[s, o], len, steps| match steps {
             [1, 0] => out[o] = fold_run(out[o], &src[s..s + len]),
             [ss, 0] => out[o] = (0..len).fold(out[o], |acc, k| step(acc, src[s + k * ss])),
+            [1, 1] => out[o..o + len]
+                .iter_mut()
+                .zip(&src[s..s + len])
+                .for_each(|(acc, &x)| *acc = step(*acc, x)),
             [ss, os] => {
                 (0..len).for_each(|k| out[o + k * os] = step(out[o + k * os], src[s + k * ss]))
             }
@@ -219,6 +209,28 @@ pub(super) fn sum_run<T: Arith>(acc: T, xs: &[T]) -> T {
     acc.add(pairwise(xs))
 }
 
+/// Softmax, or with `log` log-softmax, of each run of `len` elements of `x` (C-order rows).
+pub(super) fn softmax_rows<T>(x: &[T], len: usize, log: bool) -> Result<Vec<T>>
+where
+    T: Transcendental + Ordered + Arith,
+{
+    simd::rows(x, len, T::ZERO, move |row, out| {
+        let max = row.iter().fold(T::LOWEST, |m, &v| m.max_nan(v));
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o = (v - max).exp_();
+        }
+        let sum = sum_run(T::ZERO, out);
+        if log {
+            let log_sum = sum.ln_();
+            for (o, &v) in out.iter_mut().zip(row) {
+                *o = (v - max) - log_sum;
+            }
+        } else {
+            out.iter_mut().for_each(|o| *o = *o / sum);
+        }
+    })
+}
+
 /// Index of the first maximum along `axis` (NaN counts as the maximum), for each kept position.
 pub(super) fn argmax<T: Ordered>(src: &[T], layout: &Layout, axis: usize) -> Result<Vec<i64>> {
     let (len, step) = (layout.shape[axis], layout.strides[axis]);
@@ -246,42 +258,76 @@ pub(super) fn argmax<T: Ordered>(src: &[T], layout: &Layout, axis: usize) -> Res
     Ok(out)
 }
 
-/// A `[m, n]` matrix view at `offset`, or `None` when its strides alias (a broadcast matrix).
-fn matrix<T>(
-    data: &[T],
-    offset: usize,
-    (m, n): (usize, usize),
-    (sm, sn): (usize, usize),
-) -> Option<ArrayView2<'_, T>> {
-    ArrayView2::from_shape((m, n).strides((sm, sn)), data.get(offset..)?).ok()
+/// The largest position a view reads, or `None` for an empty view.
+fn last_position(layout: &Layout) -> Option<usize> {
+    layout
+        .shape
+        .iter()
+        .zip(&layout.strides)
+        .try_fold(layout.offset, |last, (&len, &stride)| {
+            Some(last + len.checked_sub(1)? * stride)
+        })
 }
 
-/// Batched matrix product of `[b, m, k]` and `[b, k, n]` views, through ndarray's GEMM (which takes
-/// transposed views as they are, without a copy).
-pub(super) fn matmul<T: LinalgScalar + Scalar>(
-    a: &[T],
-    la: &Layout,
-    b: &[T],
-    lb: &Layout,
-) -> Result<Vec<T>> {
+/// Products with fewer multiply-adds than this stay on the calling thread: waking the pool's
+/// threads costs tens of microseconds, what such a product takes on one core.
+const GEMM_THREADED_FROM: usize = 1 << 22;
+
+/// Batched matrix product of `[b, m, k]` and `[b, k, n]` views through the `gemm` crate: its
+/// kernels are chosen at run time for the CPU's widest SIMD (AVX-512, AVX2+FMA, NEON, or
+/// scalar), and it reads transposed and strided operands in place. A large product is split
+/// across rayon's threads by rows and columns, never along `k`, so results do not depend on the
+/// number of threads.
+pub(super) fn matmul<T: Scalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Result<Vec<T>> {
     let (batch, m, k, n) = (la.shape[0], la.shape[1], la.shape[2], lb.shape[2]);
-    let mut out = alloc::filled(checked_numel("matmul", &[batch, m, n])?, T::zero())?;
+    let mut out = alloc::filled(checked_numel("matmul", &[batch, m, n])?, T::from_f64(0.0))?;
     if out.is_empty() || k == 0 {
         return Ok(out);
     }
-    let gemm_layout = |l: &Layout| (l.strides[1], l.strides[2]);
-    for (i, c) in out.chunks_mut(m * n).enumerate() {
-        let lhs = matrix(a, la.offset + i * la.strides[0], (m, k), gemm_layout(la));
-        let rhs = matrix(b, lb.offset + i * lb.strides[0], (k, n), gemm_layout(lb));
-        let mut c =
-            ArrayViewMut2::from_shape((m, n), c).map_err(|e| Error::Internal(e.to_string()))?;
-        match (lhs, rhs) {
-            (Some(lhs), Some(rhs)) => general_mat_mul(T::one(), &lhs, &rhs, T::zero(), &mut c),
-            _ => {
-                return Err(Error::Internal(
-                    "matmul operand with aliasing strides".into(),
-                ));
-            }
+    let inside = |v: &[T], l: &Layout| last_position(l).is_some_and(|last| last < v.len());
+    if !inside(a, la) || !inside(b, lb) {
+        return Err(Error::Internal("matmul operand outside its buffer".into()));
+    }
+    let signed = |s: usize| isize::try_from(s).map_err(|e| Error::Internal(e.to_string()));
+    let (a_rows, a_cols, b_rows, b_cols) = (
+        signed(la.strides[1])?,
+        signed(la.strides[2])?,
+        signed(lb.strides[1])?,
+        signed(lb.strides[2])?,
+    );
+    let (one, zero) = (T::from_f64(1.0), T::from_f64(0.0));
+    let parallelism = if m.saturating_mul(n).saturating_mul(k) >= GEMM_THREADED_FROM {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    for (i, c) in out.chunks_exact_mut(m * n).enumerate() {
+        let (a_start, b_start) = (la.offset + i * la.strides[0], lb.offset + i * lb.strides[0]);
+        // SAFETY: every position the two views read, up to `last_position`, lies inside `a`
+        // and `b` (checked above); `c` holds the `m * n` outputs, written with row stride `n`
+        // and column stride 1 and never read (`read_dst` false); the three do not overlap.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                c.as_mut_ptr(),
+                1,
+                n as isize,
+                false,
+                a.as_ptr().add(a_start),
+                a_cols,
+                a_rows,
+                b.as_ptr().add(b_start),
+                b_cols,
+                b_rows,
+                zero,
+                one,
+                false,
+                false,
+                false,
+                parallelism,
+            );
         }
     }
     Ok(out)

@@ -5,7 +5,9 @@ pub(crate) mod alloc;
 mod kernels;
 mod pool;
 mod scalar;
+mod simd;
 mod strided;
+mod vmath;
 
 use half::{bf16, f16};
 use ndarray::{ArrayD, IxDyn};
@@ -359,6 +361,28 @@ impl Backend for CpuStorage {
         }
     }
 
+    /// Fused for real floats along a contiguous last axis: one walk over each row for its
+    /// maximum, one for the exponentials and their sum, one to write.
+    fn softmax(&self, layout: &Layout, axis: usize, log: bool) -> Result<Self> {
+        let rows_in_place =
+            axis + 1 == layout.ndim() && layout.is_contiguous() && layout.numel() > 0;
+        let (start, len) = (layout.offset, layout.shape[axis]);
+        let end = start + layout.numel();
+        match self {
+            CpuStorage::F32(v) if rows_in_place => Ok(CpuStorage::F32(kernels::softmax_rows(
+                &v[start..end],
+                len,
+                log,
+            )?)),
+            CpuStorage::F64(v) if rows_in_place => Ok(CpuStorage::F64(kernels::softmax_rows(
+                &v[start..end],
+                len,
+                log,
+            )?)),
+            _ => super::softmax_composed(self, layout, axis, log),
+        }
+    }
+
     fn argmax(&self, layout: &Layout, axis: usize) -> Result<Self> {
         match_storage!(self, [F32, F64, F16, BF16, I32, I64, U8, I8, I16, U16, U32, U64, Bool], v =>
             Ok(CpuStorage::I64(kernels::argmax(v, layout, axis)?)),
@@ -471,7 +495,7 @@ impl Backend for CpuStorage {
 }
 
 /// Calls `f` with the view's bytes, borrowed when the view is one contiguous run.
-fn view_bytes<T: bytemuck::NoUninit, R>(
+fn view_bytes<T: bytemuck::NoUninit + Sync + Send, R>(
     v: &[T],
     layout: &Layout,
     f: impl FnOnce(&[u8]) -> R,

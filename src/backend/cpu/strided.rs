@@ -5,7 +5,7 @@
 //! kernels then specialise the inner loop on the run's strides, which lets the compiler vectorise
 //! the common cases.
 
-use super::alloc;
+use super::{alloc, simd};
 use crate::error::Result;
 use crate::shape::Layout;
 
@@ -61,12 +61,24 @@ pub(crate) fn for_each_run<const N: usize>(
     }
 }
 
+/// The elements of a C-order view, as one slice.
+fn contiguous<'a, T>(src: &'a [T], layout: &Layout) -> Option<&'a [T]> {
+    let numel = layout.numel();
+    layout
+        .is_contiguous()
+        .then(|| src.get(layout.offset..layout.offset + numel))
+        .flatten()
+}
+
 /// The view's elements mapped through `f`, in C order.
-pub(crate) fn map1<T: Copy, U: 'static>(
+pub(crate) fn map1<T: Copy + Sync, U: Send + 'static>(
     src: &[T],
     layout: &Layout,
-    f: impl Fn(T) -> U,
+    f: impl Fn(T) -> U + Copy + Sync,
 ) -> Result<Vec<U>> {
+    if let Some(src) = contiguous(src, layout) {
+        return simd::map(src, f);
+    }
     let mut out = alloc::with_capacity(layout.numel())?;
     for_each_run(
         &layout.shape,
@@ -84,13 +96,16 @@ pub(crate) fn map1<T: Copy, U: 'static>(
 }
 
 /// Two views of one shape combined elementwise through `f`, in C order.
-pub(crate) fn map2<A: Copy, B: Copy, U: 'static>(
+pub(crate) fn map2<A: Copy + Sync, B: Copy + Sync, U: Send + 'static>(
     a: &[A],
     la: &Layout,
     b: &[B],
     lb: &Layout,
-    f: impl Fn(A, B) -> U,
+    f: impl Fn(A, B) -> U + Copy + Sync,
 ) -> Result<Vec<U>> {
+    if let (Some(a), Some(b)) = (contiguous(a, la), contiguous(b, lb)) {
+        return simd::map2(a, b, f);
+    }
     let mut out = alloc::with_capacity(la.numel())?;
     let strides = [la.strides.as_slice(), lb.strides.as_slice()];
     for_each_run(
