@@ -271,7 +271,7 @@ fn last_position(layout: &Layout) -> Option<usize> {
 
 /// Products with fewer multiply-adds than this stay on the calling thread: waking the pool's
 /// threads costs tens of microseconds, what such a product takes on one core.
-const GEMM_THREADED_FROM: usize = 1 << 22;
+const GEMM_THREADED_FROM: usize = 1 << 24;
 
 /// Batched matrix product of `[b, m, k]` and `[b, k, n]` views through the `gemm` crate: its
 /// kernels are chosen at run time for the CPU's widest SIMD (AVX-512, AVX2+FMA, NEON, or
@@ -280,10 +280,11 @@ const GEMM_THREADED_FROM: usize = 1 << 22;
 /// number of threads.
 pub(super) fn matmul<T: Scalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Result<Vec<T>> {
     let (batch, m, k, n) = (la.shape[0], la.shape[1], la.shape[2], lb.shape[2]);
-    let mut out = alloc::filled(checked_numel("matmul", &[batch, m, n])?, T::from_f64(0.0))?;
-    if out.is_empty() || k == 0 {
-        return Ok(out);
+    let len = checked_numel("matmul", &[batch, m, n])?;
+    if len == 0 || k == 0 {
+        return alloc::filled(len, T::from_f64(0.0));
     }
+    let mut out = alloc::with_capacity(len)?;
     let inside = |v: &[T], l: &Layout| last_position(l).is_some_and(|last| last < v.len());
     if !inside(a, la) || !inside(b, lb) {
         return Err(Error::Internal("matmul operand outside its buffer".into()));
@@ -301,17 +302,19 @@ pub(super) fn matmul<T: Scalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> R
     } else {
         gemm::Parallelism::None
     };
-    for (i, c) in out.chunks_exact_mut(m * n).enumerate() {
+    let slots = &mut out.spare_capacity_mut()[..len];
+    for (i, c) in slots.chunks_exact_mut(m * n).enumerate() {
         let (a_start, b_start) = (la.offset + i * la.strides[0], lb.offset + i * lb.strides[0]);
         // SAFETY: every position the two views read, up to `last_position`, lies inside `a`
-        // and `b` (checked above); `c` holds the `m * n` outputs, written with row stride `n`
-        // and column stride 1 and never read (`read_dst` false); the three do not overlap.
+        // and `b` (checked above); `c` is room for the `m * n` outputs, written with row stride
+        // `n` and column stride 1, every one of them (k > 0), and never read (`read_dst` false);
+        // the three do not overlap.
         unsafe {
             gemm::gemm(
                 m,
                 n,
                 k,
-                c.as_mut_ptr(),
+                c.as_mut_ptr().cast::<T>(),
                 1,
                 n as isize,
                 false,
@@ -330,6 +333,8 @@ pub(super) fn matmul<T: Scalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> R
             );
         }
     }
+    // SAFETY: the products above wrote all `len` elements.
+    unsafe { out.set_len(len) };
     Ok(out)
 }
 
