@@ -31,7 +31,14 @@ fn attached_tensors_are_refused_until_detached() {
     ));
     let exported = result.detach().to_ndarray::<f32>().unwrap();
     let expected = leaf.detach().to_ndarray::<f32>().unwrap().mapv(f32::exp);
-    assert_eq!(exported, expected);
+    assert_eq!(exported.shape(), expected.shape());
+    // wgrad's vectorised f32 exp is within 2 ulp of the correctly rounded one.
+    for (got, want) in exported.iter().zip(&expected) {
+        assert!(
+            (got - want).abs() <= 2.0 * f32::EPSILON * want.abs(),
+            "{got} vs {want}"
+        );
+    }
 }
 
 #[test]

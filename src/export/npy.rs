@@ -279,7 +279,7 @@ pub(crate) fn read(r: &mut impl Read, available: u64, path: &Path) -> Result<Dyn
     Ok(array)
 }
 
-/// Reads `n` elements into a zero-initialised buffer (fresh pages, touched once by the read),
+/// Reads `n` elements into a zero-initialised buffer,
 /// swapping each `unit`-byte group when the file's byte order is not ours.
 fn read_pod<T: Pod>(
     r: &mut impl Read,

@@ -38,9 +38,14 @@ pub(crate) fn filled<T: Clone + 'static>(n: usize, value: T) -> Result<Vec<T>> {
     Ok(v)
 }
 
-/// `n` zeroed elements in fresh memory (not yet touched: the kernel provides zero pages),
-/// marked for huge pages.
-pub(crate) fn zeroed<T: bytemuck::Zeroable>(n: usize) -> Result<Vec<T>> {
+/// `n` zeroed elements: a buffer given back to the pool, cleared, when one fits (on a virtual
+/// machine, faulting in fresh pages can cost ten times a memset); else fresh memory, which the
+/// kernel provides already zeroed, marked for huge pages.
+pub(crate) fn zeroed<T: bytemuck::Zeroable + Copy + 'static>(n: usize) -> Result<Vec<T>> {
+    if let Some(mut v) = super::pool::take(n) {
+        v.resize(n, T::zeroed());
+        return Ok(v);
+    }
     let v = bytemuck::allocation::try_zeroed_vec(n).map_err(|()| out_of_memory::<T>(n))?;
     advise_huge_pages(&v);
     Ok(v)

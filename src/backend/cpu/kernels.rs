@@ -1,7 +1,7 @@
 //! Typed CPU kernels, generic over the element type; `mod.rs` picks the type from the storage.
 
 use super::scalar::{Arith, Ordered, Scalar};
-use super::strided::{copy_into, for_each_run, map1, map2};
+use super::strided::{copy, copy_into, for_each_run, map1, map2};
 use super::vmath::Transcendental;
 use super::{alloc, simd};
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
@@ -406,7 +406,7 @@ pub(super) fn scatter_add<T: Arith, I: Scalar>(
     (index, il): (&[I], &Layout),
     (src, sl): (&[T], &Layout),
 ) -> Result<Vec<T>> {
-    let mut out = map1(values, layout, |x| x)?;
+    let mut out = copy(values, layout)?;
     let mut out_strides = contiguous_strides(&layout.shape);
     let along = std::mem::replace(&mut out_strides[axis], 0);
     let walk = [
@@ -435,7 +435,7 @@ pub(super) fn argsort<T: Ordered>(
     layout: &Layout,
     descending: bool,
 ) -> Result<Vec<i64>> {
-    let values = map1(src, layout, |x| x)?;
+    let values = copy(src, layout)?;
     let length = layout.shape.last().copied().unwrap_or(1);
     let mut out: Vec<i64> = alloc::with_capacity(values.len())?;
     let order = |a: &T, b: &T| match (a.is_nan(), b.is_nan()) {
@@ -458,7 +458,7 @@ pub(super) fn argsort<T: Ordered>(
 
 /// Running sums along the view's last axis, from the start or in `reverse`, in C order.
 pub(super) fn cumsum<T: Arith>(src: &[T], layout: &Layout, reverse: bool) -> Result<Vec<T>> {
-    let mut out = map1(src, layout, |x| x)?;
+    let mut out = copy(src, layout)?;
     let length = layout.shape.last().copied().unwrap_or(1).max(1);
     for row in out.chunks_mut(length) {
         let mut sum = T::ZERO;

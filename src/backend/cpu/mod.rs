@@ -463,7 +463,7 @@ impl Backend for CpuStorage {
     }
 
     fn copy_strided(&self, layout: &Layout) -> Result<Self> {
-        Ok(match_storage!(self, all, v => Scalar::wrap(strided::map1(v, layout, |x| x)?)))
+        Ok(match_storage!(self, all, v => Scalar::wrap(strided::copy(v, layout)?)))
     }
 
     fn cat(parts: &[(&Self, &Layout)], axis: usize, out_shape: &[usize]) -> Result<Self> {
@@ -478,7 +478,7 @@ impl Backend for CpuStorage {
 
     fn to_dyn_array(&self, layout: &Layout) -> Result<DynArray> {
         match_storage!(self, all, v => {
-            let values = strided::map1(v, layout, |x| x)?;
+            let values = strided::copy(v, layout)?;
             ArrayD::from_shape_vec(IxDyn(&layout.shape), values)
                 .map(Element::into_dyn_array)
                 .map_err(|e| Error::Internal(e.to_string()))
@@ -505,7 +505,7 @@ fn view_bytes<T: bytemuck::NoUninit + Sync + Send, R>(
             &v[layout.offset..layout.offset + layout.numel()],
         )))
     } else {
-        Ok(f(bytemuck::cast_slice(&strided::map1(v, layout, |x| x)?)))
+        Ok(f(bytemuck::cast_slice(&strided::copy(v, layout)?)))
     }
 }
 

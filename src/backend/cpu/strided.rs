@@ -95,6 +95,19 @@ pub(crate) fn map1<T: Copy + Sync, U: Send + 'static>(
     Ok(out)
 }
 
+/// The view's elements in C order: one memcpy when the view is contiguous (faster than a map
+/// split across threads, which would fault in fresh pages from two cores at once).
+pub(crate) fn copy<T: Copy + Sync + Send + 'static>(src: &[T], layout: &Layout) -> Result<Vec<T>> {
+    match contiguous(src, layout) {
+        Some(values) => {
+            let mut out = alloc::with_capacity(values.len())?;
+            out.extend_from_slice(values);
+            Ok(out)
+        }
+        None => map1(src, layout, |x| x),
+    }
+}
+
 /// Two views of one shape combined elementwise through `f`, in C order.
 pub(crate) fn map2<A: Copy + Sync, B: Copy + Sync, U: Send + 'static>(
     a: &[A],
