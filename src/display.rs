@@ -102,7 +102,7 @@ impl fmt::Display for Tensor {
             width: cells.iter().map(String::len).max().unwrap_or(0),
             cells: &cells,
             shape: self.shape(),
-            strides: contiguous_strides(self.shape()),
+            strides: contiguous_strides(self.shape()).to_vec(),
             summarise: self.numel() > SUMMARY_THRESHOLD,
             indent: "tensor(".len(),
         };

@@ -4,22 +4,28 @@
 //! `offset + sum(index[d] * strides[d])`. Transpose, permute, broadcast and narrow only make new
 //! layouts over the same storage; nothing is copied until a kernel reads the view.
 
+use smallvec::SmallVec;
+
 use crate::error::{Error, Result};
+
+/// A shape or its strides: inline up to rank 6, so that making the layout of an op's result
+/// allocates nothing for the ranks models use.
+pub(crate) type Dims = SmallVec<[usize; 6]>;
 
 /// Where a tensor's elements are in its storage. Strides are in elements, never negative;
 /// a stride of 0 repeats an element (a broadcast view).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Layout {
-    pub shape: Vec<usize>,
-    pub strides: Vec<usize>,
+    pub shape: Dims,
+    pub strides: Dims,
     pub offset: usize,
 }
 
 /// Strides of a C-order (row-major) array of this shape. Saturating: a shape's partial products
 /// overflow only when another of its dimensions is 0, and an empty tensor's strides are never
 /// used to reach an element.
-pub(crate) fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
-    let mut strides = vec![0; shape.len()];
+pub(crate) fn contiguous_strides(shape: &[usize]) -> Dims {
+    let mut strides = Dims::from_elem(0, shape.len());
     let mut step = 1usize;
     for (stride, &dim) in strides.iter_mut().zip(shape).rev() {
         *stride = step;
@@ -55,11 +61,7 @@ pub(crate) fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> 
 
 /// The shape both operands broadcast to, by numpy's rules: align trailing dimensions; each pair
 /// must be equal or contain a 1.
-pub(crate) fn broadcast_shapes(
-    op: &'static str,
-    lhs: &[usize],
-    rhs: &[usize],
-) -> Result<Vec<usize>> {
+pub(crate) fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Dims> {
     let ndim = lhs.len().max(rhs.len());
     let dim =
         |shape: &[usize], i: usize| (i + shape.len()).checked_sub(ndim).map_or(1, |j| shape[j]);
@@ -75,7 +77,7 @@ pub(crate) fn broadcast_shapes(
                 hint: "they cannot be broadcast together (trailing dimensions must be equal or 1)",
             }),
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Dims>>()?;
     // Each operand's size fits, but [n, 1] and [1, n] broadcast to n^2 elements.
     checked_numel(op, &shape)?;
     Ok(shape)
@@ -95,7 +97,7 @@ impl Layout {
     /// A C-order layout starting at the beginning of its storage.
     pub fn contiguous(shape: &[usize]) -> Layout {
         Layout {
-            shape: shape.to_vec(),
+            shape: Dims::from_slice(shape),
             strides: contiguous_strides(shape),
             offset: 0,
         }
@@ -142,7 +144,7 @@ impl Layout {
             })
             .collect();
         Layout {
-            shape: shape.to_vec(),
+            shape: Dims::from_slice(shape),
             strides,
             offset: self.offset,
         }
@@ -199,7 +201,7 @@ impl Layout {
     /// The same elements under a new shape of equal size; only for contiguous layouts.
     pub fn reshape_contiguous(&self, shape: &[usize]) -> Layout {
         Layout {
-            shape: shape.to_vec(),
+            shape: Dims::from_slice(shape),
             strides: contiguous_strides(shape),
             offset: self.offset,
         }
@@ -213,27 +215,27 @@ mod tests {
     #[test]
     fn broadcasting_follows_numpy() {
         assert_eq!(
-            broadcast_shapes("t", &[3, 1, 5], &[4, 1]).unwrap(),
-            vec![3, 4, 5]
+            broadcast_shapes("t", &[3, 1, 5], &[4, 1]).unwrap()[..],
+            [3, 4, 5]
         );
-        assert_eq!(broadcast_shapes("t", &[], &[2, 3]).unwrap(), vec![2, 3]);
+        assert_eq!(broadcast_shapes("t", &[], &[2, 3]).unwrap()[..], [2, 3]);
         assert!(broadcast_shapes("t", &[3, 2], &[3]).is_err());
     }
 
     #[test]
     fn views_keep_strides() {
         let l = Layout::contiguous(&[2, 3, 4]);
-        assert_eq!(l.strides, vec![12, 4, 1]);
+        assert_eq!(l.strides[..], [12, 4, 1]);
         let p = l.permute(&[2, 0, 1]);
         assert_eq!(
-            (p.shape.clone(), p.strides.clone()),
-            (vec![4, 2, 3], vec![1, 12, 4])
+            (&p.shape[..], &p.strides[..]),
+            (&[4, 2, 3][..], &[1, 12, 4][..])
         );
         assert!(!p.is_contiguous());
         let b = Layout::contiguous(&[3, 1]).broadcast_to(&[2, 3, 5]);
-        assert_eq!(b.strides, vec![0, 1, 0]);
+        assert_eq!(b.strides[..], [0, 1, 0]);
         let n = l.narrow(1, 1, 2);
-        assert_eq!((n.offset, n.shape.clone()), (4, vec![2, 2, 4]));
+        assert_eq!((n.offset, &n.shape[..]), (4, &[2, 2, 4][..]));
         assert_eq!(normalize_axis("t", -1, 3).unwrap(), 2);
         assert!(normalize_axis("t", 3, 3).is_err());
     }

@@ -18,7 +18,7 @@ pub use loss::{CrossEntropyOptions, Reduction};
 
 use crate::backend::Storage;
 use crate::error::Result;
-use crate::shape::{Layout, broadcast_shapes};
+use crate::shape::{Dims, Layout, broadcast_shapes};
 use crate::tensor::Tensor;
 
 impl Tensor {
@@ -33,7 +33,7 @@ impl Tensor {
         &self,
         op: &'static str,
         rhs: &Tensor,
-    ) -> Result<(Vec<usize>, Layout, Layout)> {
+    ) -> Result<(Dims, Layout, Layout)> {
         self.same_device(op, rhs)?;
         self.same_dtype(op, rhs)?;
         let shape = broadcast_shapes(op, self.shape(), rhs.shape())?;

@@ -5,9 +5,11 @@
 //! kernels then specialise the inner loop on the run's strides, which lets the compiler vectorise
 //! the common cases.
 
+use smallvec::SmallVec;
+
 use super::{alloc, simd};
 use crate::error::Result;
-use crate::shape::Layout;
+use crate::shape::{Dims, Layout};
 
 /// Calls `f(starts, len, strides)` for each innermost run of `shape`, in C order. `starts[k]` is
 /// operand `k`'s storage position of the run's first element, `strides[k]` its step within the run.
@@ -21,7 +23,7 @@ pub(crate) fn for_each_run<const N: usize>(
         return;
     }
     // (size, per-operand stride), outermost first, with size-1 axes dropped and mergeable ones merged.
-    let mut dims: Vec<(usize, [usize; N])> = Vec::with_capacity(shape.len());
+    let mut dims: SmallVec<[(usize, [usize; N]); 6]> = SmallVec::new();
     for (axis, &size) in shape.iter().enumerate() {
         if size == 1 {
             continue;
@@ -39,7 +41,7 @@ pub(crate) fn for_each_run<const N: usize>(
         f(offsets, 1, [0; N]);
         return;
     };
-    let mut index = vec![0usize; outer.len()];
+    let mut index: Dims = SmallVec::from_elem(0, outer.len());
     let mut pos = offsets;
     loop {
         f(pos, len, inner);

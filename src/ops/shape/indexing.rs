@@ -184,7 +184,7 @@ impl Tensor {
     /// true (`torch.Tensor.masked_fill`). Differentiable in this tensor (zero where filled).
     pub fn masked_fill(&self, mask: &Tensor, value: f64) -> Result<Tensor> {
         mask.require_bool("masked_fill")?;
-        if broadcast_shapes("masked_fill", mask.shape(), self.shape())? != self.shape() {
+        if broadcast_shapes("masked_fill", mask.shape(), self.shape())?[..] != *self.shape() {
             return Err(Error::ShapeMismatch {
                 op: "masked_fill",
                 lhs: self.shape().to_vec(),

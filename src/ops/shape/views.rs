@@ -86,7 +86,7 @@ impl Tensor {
 
     /// A view repeated to `shape` by numpy's broadcasting rules (no copy).
     pub fn broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
-        if broadcast_shapes("broadcast_to", self.shape(), shape)? != shape {
+        if broadcast_shapes("broadcast_to", self.shape(), shape)?[..] != *shape {
             return Err(Error::ShapeMismatch {
                 op: "broadcast_to",
                 lhs: self.shape().to_vec(),
