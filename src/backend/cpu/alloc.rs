@@ -69,3 +69,20 @@ fn advise_huge_pages<T>(v: &Vec<T>) {
 
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages<T>(_: &Vec<T>) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zeroed_buffer_taken_from_the_pool_is_cleared() {
+        let mut used: Vec<f32> = with_capacity(100_000).unwrap();
+        used.resize(100_000, 2.5);
+        let address = used.as_ptr();
+        super::super::pool::give(used);
+        let again: Vec<f32> = zeroed(100_000).unwrap();
+        assert_eq!(again.as_ptr(), address, "the pooled buffer is reused");
+        assert_eq!(again.len(), 100_000);
+        assert!(again.iter().all(|&x| x == 0.0));
+    }
+}
