@@ -20,10 +20,10 @@ fn f32_randn(shape: &[usize], seed: u64) -> Tensor {
 
 #[test]
 fn a_large_matmul_is_bit_identical_on_one_two_and_three_threads_and_matches_f64() {
-    // Large enough (m n k = 15M) for the GEMM to split it across threads; the right operand
-    // is a transposed view, read in place.
-    let a = f32_randn(&[300, 200], 1);
-    let b = f32_randn(&[250, 200], 2).transpose(0, 1).unwrap();
+    // Large enough (m n k = 36M, above the 16M from which wgrad threads a product) for the GEMM
+    // to split it across threads; the right operand is a transposed view, read in place.
+    let a = f32_randn(&[400, 300], 1);
+    let b = f32_randn(&[300, 300], 2).transpose(0, 1).unwrap();
     let product = |threads| values(&on_threads(threads, || a.matmul(&b).unwrap()));
     let one = product(1);
     assert_eq!(one, product(2), "two threads differ from one");
