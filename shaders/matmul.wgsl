@@ -2,7 +2,8 @@
 // Each invocation computes an 8 x 4 block of C in registers, reading A and B straight from their
 // buffers: no workgroup memory and no barriers, which an emulated GPU (lavapipe, where workgroup
 // memory is ordinary memory and a barrier is costly) runs several times faster than a tiled
-// kernel. Workgroups of 8 x 8 invocations cover 64 x 32 outputs. Accumulates in f32 whatever T is.
+// kernel. Workgroups of 8 x 8 invocations cover 64 x 32 outputs. Accumulates in ACC: f32 for f32
+// and f16, f64 for f64.
 //
 // info: [m, n, k, a_offset, a_batch, a_row, a_col, b_offset, b_batch, b_row, b_col]
 
@@ -34,13 +35,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var j = 0u; j < 4u; j++) {
         cols[j] = select(0u, col0 + j, col0 + j < n) * b_col;
     }
-    var acc: array<vec4<f32>, 8>;
+    var acc: array<vec4<{{ACC}}>, 8>;
     for (var kk = 0u; kk < k; kk++) {
         let a_k = a_base + kk * a_col;
         let b_k = b_base + kk * b_row;
-        let bv = vec4<f32>(f32(b[b_k + cols[0]]), f32(b[b_k + cols[1]]), f32(b[b_k + cols[2]]), f32(b[b_k + cols[3]]));
+        let bv = vec4<{{ACC}}>({{ACC}}(b[b_k + cols[0]]), {{ACC}}(b[b_k + cols[1]]), {{ACC}}(b[b_k + cols[2]]), {{ACC}}(b[b_k + cols[3]]));
         for (var i = 0u; i < 8u; i++) {
-            acc[i] += f32(a[a_k + rows[i]]) * bv;
+            acc[i] += {{ACC}}(a[a_k + rows[i]]) * bv;
         }
     }
     for (var i = 0u; i < 8u; i++) {

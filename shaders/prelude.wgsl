@@ -1,13 +1,9 @@
-// Helpers shared by every kernel. `F` is the kernel's floating-point type (f32 or f16).
-
-fn tanh_(x: {{F}}) -> {{F}} {
-    // Written with exp of a non-positive number so that large |x| gives +-1, never inf / inf.
-    let e = exp({{F}}(-2.0) * abs(x));
-    return sign(x) * ({{F}}(1.0) - e) / ({{F}}(1.0) + e);
-}
+// Helpers shared by every kernel. `F` is the kernel's floating-point type (f32, f16 or f64); the
+// transcendental functions they call (exp_, log_, tanh_, ...) come from shaders/math_native.wgsl or
+// shaders/math_f64.wgsl.
 
 fn sigmoid_(x: {{F}}) -> {{F}} {
-    let e = exp(-abs(x));
+    let e = exp_(-abs(x));
     return select(e / ({{F}}(1.0) + e), {{F}}(1.0) / ({{F}}(1.0) + e), x >= {{F}}(0.0));
 }
 
@@ -22,39 +18,9 @@ fn gelu_grad_(x: {{F}}) -> {{F}} {
         + {{F}}(0.5) * x * ({{F}}(1.0) - t * t) * c * ({{F}}(1.0) + {{F}}(0.134145) * x * x);
 }
 
-// ln(1 + x) and e^x - 1 without the cancellation of the naive forms for small x: their Taylor
-// series below |x| = 0.1 (truncated below 1e-9 relative). Not Kahan's corrections, such as
-// log(u) * x / (u - 1) with u = 1 + x: GPU compilers are free to simplify (1 + x) - 1 to x.
-fn log1p_(x: {{F}}) -> {{F}} {
-    if (abs(x) >= {{F}}(0.1)) {
-        return log({{F}}(1.0) + x);
-    }
-    var sum = {{F}}(-0.125);
-    sum = {{F}}(1.0 / 7.0) + x * sum;
-    sum = {{F}}(-1.0 / 6.0) + x * sum;
-    sum = {{F}}(0.2) + x * sum;
-    sum = {{F}}(-0.25) + x * sum;
-    sum = {{F}}(1.0 / 3.0) + x * sum;
-    sum = {{F}}(-0.5) + x * sum;
-    return x * ({{F}}(1.0) + x * sum);
-}
-
-fn expm1_(x: {{F}}) -> {{F}} {
-    if (abs(x) >= {{F}}(0.1)) {
-        return exp(x) - {{F}}(1.0);
-    }
-    var sum = {{F}}(1.0 / 5040.0);
-    sum = {{F}}(1.0 / 720.0) + x * sum;
-    sum = {{F}}(1.0 / 120.0) + x * sum;
-    sum = {{F}}(1.0 / 24.0) + x * sum;
-    sum = {{F}}(1.0 / 6.0) + x * sum;
-    sum = {{F}}(0.5) + x * sum;
-    return x * ({{F}}(1.0) + x * sum);
-}
-
 // max(x, 0) + ln(1 + e^-|x|): no overflow for large x.
 fn softplus_(x: {{F}}) -> {{F}} {
-    return max(x, {{F}}(0.0)) + log1p_(exp(-abs(x)));
+    return max(x, {{F}}(0.0)) + log1p_(exp_(-abs(x)));
 }
 
 fn clamp_(x: {{F}}, low: {{F}}, high: {{F}}) -> {{F}} {
@@ -74,13 +40,13 @@ fn pow_(x: {{F}}, p: {{F}}) -> {{F}} {
     let integer = p == trunc(p);
     let odd = integer && p - {{F}}(2.0) * floor(p / {{F}}(2.0)) == {{F}}(1.0);
     if (x < {{F}}(0.0) && integer) {
-        let magnitude = pow(-x, p);
+        let magnitude = powr_(-x, p);
         return select(magnitude, -magnitude, odd);
     }
     if (x == {{F}}(0.0)) {
         return select({{F}}(0.0), {{F}}(1.0) / x, p < {{F}}(0.0));
     }
-    return pow(x, p);
+    return powr_(x, p);
 }
 
 // NaN tests are written !(v == v): naga compiles != to an ordered comparison, false for NaN.

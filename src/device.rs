@@ -4,7 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::backend::gpu::context::GpuContext;
+use crate::backend::gpu::require;
 use crate::device_kind::DeviceKind;
+use crate::dtype::DType;
 use crate::error::Result;
 
 /// A compute device: the host CPU (the numerical reference) or a GPU through wgpu.
@@ -41,7 +43,7 @@ impl GpuDevice {
         &self.0.info
     }
 
-    /// The optional features wgrad enabled (SHADER_F16 where the adapter has it).
+    /// The optional features wgrad enabled: SHADER_F16 and SHADER_F64 where the adapter has them.
     pub fn features(&self) -> wgpu::Features {
         self.0.features
     }
@@ -133,6 +135,15 @@ impl Device {
 }
 
 impl Device {
+    /// Whether tensors of `dtype` can live and compute here: every dtype on the CPU; on the GPU
+    /// those of the README's dtype table, f16 and f64 where the adapter offers them.
+    pub fn supports(&self, dtype: DType) -> bool {
+        match self {
+            Device::Cpu => true,
+            Device::Gpu(gpu) => require(&gpu.0, dtype).is_ok(),
+        }
+    }
+
     /// Whether this is the CPU or a GPU.
     pub fn kind(&self) -> DeviceKind {
         match self {

@@ -212,13 +212,15 @@ fn complex128_computes_like_num_complex() {
 fn the_gpu_refuses_the_dtypes_it_does_not_hold_with_the_fix() {
     let Some(gpu) = gpu_or_skip() else { return };
     for dtype in [
+        DType::BF16,
+        DType::U8,
         DType::I8,
         DType::I16,
         DType::U16,
-        DType::U32,
         DType::U64,
         DType::C128,
     ] {
+        assert!(!gpu.supports(dtype), "{dtype}");
         let t = Tensor::zeros(&[3], DType::F64, &cpu())
             .unwrap()
             .to_dtype(dtype)

@@ -930,9 +930,9 @@ fn gpu_tensors_move_export_and_refuse_what_they_cannot_hold() {
             && err.to_string().contains(".to(&device)"),
         "{err}"
     );
-    let err = x.to_dtype(DType::F64).unwrap().to(&gpu).unwrap_err();
+    let err = x.to_dtype(DType::BF16).unwrap().to(&gpu).unwrap_err();
     assert!(
-        err.to_string().contains("f64") && err.to_string().contains("to_dtype(DType::F32)"),
+        err.to_string().contains("bf16") && err.to_string().contains("to_dtype(DType::F32)"),
         "{err}"
     );
     // The gradient of a move flows back to the source device.

@@ -1,14 +1,92 @@
 //! Every differentiable op against central finite differences in f64, with PyTorch's gradcheck
 //! tolerances, on random inputs of at least two shapes (and broadcasting wherever the op does):
-//! its first derivatives (gradcheck) and its second (gradgradcheck).
+//! its first derivatives (gradcheck) and its second (gradgradcheck), on the CPU and on the GPU's
+//! own f64 kernels (`cpu::` and `gpu::` tests of the same name).
 
 mod common;
 
-use common::{positive, randn, values};
+use std::cell::RefCell;
+
+use common::values;
 use wgrad::{
-    Conv2dOptions, CrossEntropyOptions, DType, Error, GradcheckOptions, Reduction, Result, Tensor,
-    gradcheck, gradgradcheck,
+    Conv2dOptions, CrossEntropyOptions, DType, Device, Error, GradcheckOptions, Reduction, Result,
+    Tensor, gradcheck, gradgradcheck,
 };
+
+thread_local! {
+    /// The device the running check builds its inputs on.
+    static DEVICE: RefCell<Device> = const { RefCell::new(Device::Cpu) };
+}
+
+fn device() -> Device {
+    DEVICE.with(|d| d.borrow().clone())
+}
+
+/// Runs `checks` with inputs on `device`.
+fn on(device: Device, checks: fn()) {
+    DEVICE.with(|d| *d.borrow_mut() = device);
+    checks();
+}
+
+/// Standard-normal f64 samples on the check's device.
+fn randn(shape: &[usize], seed: u64) -> Tensor {
+    common::randn(shape, seed).to(&device()).unwrap()
+}
+
+/// f64 samples in [0.5, 1.5) on the check's device.
+fn positive(shape: &[usize], seed: u64) -> Tensor {
+    common::positive(shape, seed).to(&device()).unwrap()
+}
+
+/// Every check below on the CPU, and on the GPU's own kernels in f64 where the adapter has
+/// SHADER_F64 (printing why not where it has not).
+macro_rules! on_each_device {
+    ($($name:ident),* $(,)?) => {
+        mod cpu {
+            $(#[test]
+            fn $name() {
+                super::on(wgrad::Device::Cpu, super::$name);
+            })*
+        }
+        mod gpu {
+            $(#[test]
+            fn $name() {
+                if let Some(gpu) = super::common::gpu_f64_or_skip() {
+                    super::on(gpu, super::$name);
+                }
+            })*
+        }
+    };
+}
+
+on_each_device!(
+    add_sub_mul_div_with_broadcasting,
+    scalar_arithmetic_neg_and_pow,
+    exp_log_sqrt_abs,
+    activations,
+    matmul_plain_batched_and_broadcast,
+    sum_and_mean_over_all_or_one_axis,
+    max_over_all_or_one_axis,
+    reshape_transpose_permute,
+    broadcast_to_and_narrow,
+    cat_along_each_axis,
+    softmax_and_log_softmax,
+    cross_entropy_and_mse,
+    where_and_to_dtype,
+    mlp_loss_with_respect_to_every_parameter,
+    trigonometry_logarithms_and_powers,
+    more_activations_and_clamp,
+    maximum_and_minimum_with_broadcasting_and_ties,
+    axes_added_removed_merged_and_split,
+    min_var_std_logsumexp_and_norms,
+    losses_with_every_reduction,
+    matmul_of_every_rank,
+    gather_scatter_add_index_select_and_masked_fill,
+    sort_and_topk_values,
+    cumsum_along_each_axis,
+    prod_with_and_without_zeros,
+    convolution_and_pooling,
+);
 
 /// gradcheck and gradgradcheck of `f` at `inputs`, with PyTorch's tolerances.
 fn check(f: impl Fn(&[Tensor]) -> Result<Tensor>, inputs: &[Tensor]) {
@@ -20,6 +98,12 @@ fn check_with(
     inputs: &[Tensor],
     options: &GradcheckOptions,
 ) {
+    let output = f(inputs).unwrap_or_else(|e| panic!("the function: {e}"));
+    assert_eq!(
+        output.device(),
+        device(),
+        "the op runs on the check's device"
+    );
     let first = gradcheck(&f, inputs, options).unwrap_or_else(|e| panic!("gradcheck: {e}"));
     assert!(first.entries > 0, "nothing was compared");
     let second =
@@ -58,12 +142,11 @@ fn gradcheck_catches_a_wrong_gradient() {
 
 #[test]
 fn gradcheck_refuses_f32() {
-    let x = Tensor::randn(&[3], DType::F32, 0, &common::cpu()).unwrap();
+    let x = Tensor::randn(&[3], DType::F32, 0, &device()).unwrap();
     let err = gradcheck(|x| x[0].sum(), &[x], &GradcheckOptions::default()).unwrap_err();
     assert!(err.to_string().contains("to_dtype(DType::F64)"), "{err}");
 }
 
-#[test]
 fn add_sub_mul_div_with_broadcasting() {
     let shapes: [(&[usize], &[usize]); 4] = [
         (&[3, 4], &[3, 4]),
@@ -81,7 +164,6 @@ fn add_sub_mul_div_with_broadcasting() {
     }
 }
 
-#[test]
 fn scalar_arithmetic_neg_and_pow() {
     for shape in [&[4][..], &[2, 3, 2]] {
         check(
@@ -94,7 +176,6 @@ fn scalar_arithmetic_neg_and_pow() {
     }
 }
 
-#[test]
 fn exp_log_sqrt_abs() {
     for shape in [&[5][..], &[3, 4]] {
         check(|t| t[0].exp(), &[randn(shape, 5)]);
@@ -104,7 +185,6 @@ fn exp_log_sqrt_abs() {
     }
 }
 
-#[test]
 fn activations() {
     for shape in [&[6][..], &[2, 3, 4]] {
         check(|t| t[0].tanh(), &[randn(shape, 9)]);
@@ -120,7 +200,6 @@ fn activations() {
     }
 }
 
-#[test]
 fn matmul_plain_batched_and_broadcast() {
     let cases: [(&[usize], &[usize]); 5] = [
         (&[3, 4], &[4, 2]),
@@ -142,7 +221,6 @@ fn matmul_plain_batched_and_broadcast() {
     );
 }
 
-#[test]
 fn sum_and_mean_over_all_or_one_axis() {
     for (shape, axis) in [(&[5][..], 0), (&[3, 4][..], 1), (&[2, 3, 4][..], -3)] {
         check(|t| t[0].sum(), &[randn(shape, 50)]);
@@ -154,7 +232,6 @@ fn sum_and_mean_over_all_or_one_axis() {
     }
 }
 
-#[test]
 fn max_over_all_or_one_axis() {
     for (shape, axis) in [(&[7][..], 0), (&[3, 4][..], 0), (&[2, 3, 4][..], -1)] {
         check(|t| t[0].max(), &[randn(shape, 60)]);
@@ -164,7 +241,6 @@ fn max_over_all_or_one_axis() {
     }
 }
 
-#[test]
 fn reshape_transpose_permute() {
     check(|t| t[0].reshape(&[6, 2]), &[randn(&[3, 4], 70)]);
     // Reshape of a non-contiguous view copies, and still routes the gradient.
@@ -179,7 +255,6 @@ fn reshape_transpose_permute() {
     );
 }
 
-#[test]
 fn broadcast_to_and_narrow() {
     check(|t| t[0].broadcast_to(&[3, 4]), &[randn(&[4], 80)]);
     check(|t| t[0].broadcast_to(&[2, 3, 4]), &[randn(&[3, 1], 81)]);
@@ -190,7 +265,6 @@ fn broadcast_to_and_narrow() {
     );
 }
 
-#[test]
 fn cat_along_each_axis() {
     check(
         |t| Tensor::cat(&[&t[0], &t[1]], 0),
@@ -202,7 +276,6 @@ fn cat_along_each_axis() {
     );
 }
 
-#[test]
 fn softmax_and_log_softmax() {
     for (shape, axis) in [(&[5][..], 0), (&[3, 4][..], -1), (&[2, 3, 4][..], 1)] {
         check(|t| t[0].softmax(axis), &[randn(shape, 100)]);
@@ -210,9 +283,8 @@ fn softmax_and_log_softmax() {
     }
 }
 
-#[test]
 fn cross_entropy_and_mse() {
-    let dev = common::cpu();
+    let dev = device();
     for (n, classes, seed) in [(4, 3, 110), (7, 5, 111)] {
         let labels: Vec<i64> = (0..n as i64)
             .map(|i| (i * 7 + seed as i64) % classes as i64)
@@ -232,11 +304,10 @@ fn cross_entropy_and_mse() {
     }
 }
 
-#[test]
 fn where_and_to_dtype() {
     for shape in [&[6][..], &[3, 4]] {
         let cond = randn(shape, 120)
-            .gt(&Tensor::zeros(&[], DType::F64, &common::cpu()).unwrap())
+            .gt(&Tensor::zeros(&[], DType::F64, &device()).unwrap())
             .unwrap();
         check(
             |t| cond.where_cond(&t[0], &t[1]),
@@ -258,9 +329,8 @@ fn where_and_to_dtype() {
     }
 }
 
-#[test]
 fn mlp_loss_with_respect_to_every_parameter() {
-    let dev = common::cpu();
+    let dev = device();
     let x = randn(&[6, 3], 130);
     let labels = Tensor::from_vec(vec![0i64, 2, 1, 1, 0, 2], &[6], &dev).unwrap();
     let params = [
@@ -291,7 +361,6 @@ fn mlp_loss_with_respect_to_every_parameter() {
     );
 }
 
-#[test]
 fn trigonometry_logarithms_and_powers() {
     for shape in [&[5][..], &[2, 3]] {
         check(|t| t[0].sin(), &[randn(shape, 140)]);
@@ -310,7 +379,6 @@ fn trigonometry_logarithms_and_powers() {
     }
 }
 
-#[test]
 fn more_activations_and_clamp() {
     for shape in [&[6][..], &[2, 3, 2]] {
         let x = randn(shape, 150).mul_scalar(2.0).unwrap();
@@ -327,7 +395,6 @@ fn more_activations_and_clamp() {
     }
 }
 
-#[test]
 fn maximum_and_minimum_with_broadcasting_and_ties() {
     let shapes: [(&[usize], &[usize]); 3] =
         [(&[3, 4], &[3, 4]), (&[3, 4], &[4]), (&[2, 1, 3], &[4, 1])];
@@ -341,7 +408,7 @@ fn maximum_and_minimum_with_broadcasting_and_ties() {
     let x = randn(&[4], 180);
     let mut y = values(&x);
     y[1] += 1.0;
-    let y = Tensor::from_vec(y, &[4], &common::cpu()).unwrap();
+    let y = Tensor::from_vec(y, &[4], &device()).unwrap();
     for f in [Tensor::maximum, Tensor::minimum] {
         gradcheck(
             |t| f(&t[0], &t[1]),
@@ -352,7 +419,6 @@ fn maximum_and_minimum_with_broadcasting_and_ties() {
     }
 }
 
-#[test]
 fn axes_added_removed_merged_and_split() {
     let x = randn(&[2, 1, 3], 190);
     check(
@@ -387,7 +453,6 @@ fn axes_added_removed_merged_and_split() {
     check(|t| weighted(t[0].chunk(3, 0)?), &[randn(&[7, 2], 195)]);
 }
 
-#[test]
 fn min_var_std_logsumexp_and_norms() {
     for (shape, axis) in [(&[6][..], 0), (&[3, 4][..], 1), (&[2, 3, 2][..], -2)] {
         let x = randn(shape, 200);
@@ -408,9 +473,8 @@ fn min_var_std_logsumexp_and_norms() {
     }
 }
 
-#[test]
 fn losses_with_every_reduction() {
-    let dev = common::cpu();
+    let dev = device();
     for (n, classes, seed) in [(5, 3, 210), (8, 4, 211)] {
         let labels: Vec<i64> = (0..n as i64)
             .map(|i| (i * 5 + 1) % classes as i64)
@@ -456,7 +520,6 @@ fn losses_with_every_reduction() {
     }
 }
 
-#[test]
 fn matmul_of_every_rank() {
     let cases: [(&[usize], &[usize]); 7] = [
         (&[4], &[4]),
@@ -475,9 +538,8 @@ fn matmul_of_every_rank() {
     }
 }
 
-#[test]
 fn gather_scatter_add_index_select_and_masked_fill() {
-    let dev = common::cpu();
+    let dev = device();
     let ints = |v: Vec<i64>, shape: &[usize]| Tensor::from_vec(v, shape, &dev).unwrap();
     // Repeated indices accumulate their gradients; an index narrower than the source is fine.
     let index = ints(vec![2, 0, 2, 1, 1, 1], &[2, 3]);
@@ -506,7 +568,6 @@ fn gather_scatter_add_index_select_and_masked_fill() {
     check(|t| t[0].masked_fill(&mask, -1.5), &[randn(&[2, 3], 247)]);
 }
 
-#[test]
 fn sort_and_topk_values() {
     for (shape, axis) in [(&[6][..], 0), (&[3, 4][..], 1), (&[3, 4][..], 0)] {
         check(|t| Ok(t[0].sort(axis, false)?.0), &[randn(shape, 250)]);
@@ -516,7 +577,6 @@ fn sort_and_topk_values() {
     }
 }
 
-#[test]
 fn cumsum_along_each_axis() {
     for (shape, axis) in [
         (&[6][..], 0),
@@ -529,7 +589,6 @@ fn cumsum_along_each_axis() {
     }
 }
 
-#[test]
 fn prod_with_and_without_zeros() {
     for (shape, axis) in [(&[5][..], 0), (&[3, 4][..], 1), (&[2, 3, 2][..], 0)] {
         let x = randn(shape, 270);
@@ -543,7 +602,7 @@ fn prod_with_and_without_zeros() {
             0.5, 0.0, -1.5, 2.0, 0.0, 0.0, 1.25, -0.75, 0.8, 1.1, -0.6, 0.9,
         ],
         &[3, 4],
-        &common::cpu(),
+        &device(),
     )
     .unwrap();
     let options = GradcheckOptions::default();
@@ -556,7 +615,6 @@ fn prod_with_and_without_zeros() {
     gradcheck(|t| t[0].prod(), &[x], &options).unwrap();
 }
 
-#[test]
 fn convolution_and_pooling() {
     for (stride, padding, dilation) in [(1, 0, 1), (2, 1, 1), (1, 1, 2)] {
         let o = Conv2dOptions {

@@ -66,6 +66,18 @@ pub fn gpu_or_skip() -> Option<Device> {
     }
 }
 
+/// The GPU when it holds f64 (SHADER_F64), else `None` with the reason printed; as
+/// [`gpu_or_skip`] when there is no adapter at all.
+pub fn gpu_f64_or_skip() -> Option<Device> {
+    let gpu = gpu_or_skip()?;
+    if gpu.supports(DType::F64) {
+        Some(gpu)
+    } else {
+        println!("skipped: the GPU adapter lacks SHADER_F64");
+        None
+    }
+}
+
 /// xorshift64*: the fuzzers' own seeded randomness, a few lines and reproducible.
 pub struct Rng(u64);
 

@@ -119,7 +119,8 @@ impl GpuContext {
                      driver lavapipe), or use Device::cpu()"
                 )
             })?;
-        let features = adapter.features() & wgpu::Features::SHADER_F16;
+        let features =
+            adapter.features() & (wgpu::Features::SHADER_F16 | wgpu::Features::SHADER_F64);
         let limits = adapter.limits();
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {

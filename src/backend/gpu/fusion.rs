@@ -32,7 +32,7 @@ enum Source {
     /// `scalars` (p0, p1), which the kernel reads from its metadata.
     Op {
         expr: String,
-        scalars: Vec<f32>,
+        scalars: Vec<f64>,
         args: Vec<usize>,
     },
 }
@@ -201,7 +201,7 @@ impl FusionQueue {
                     let mut call: Vec<String> = args.iter().map(|a| format!("t{a}")).collect();
                     for &scalar in scalars {
                         call.push(format!("{ty}(bitcast<f32>(info({}u)))", meta.len()));
-                        meta.push(scalar.to_bits());
+                        meta.push((scalar as f32).to_bits());
                     }
                     let _ = write!(lane, "let t{id} = op{id}({});\n        ", call.join(", "));
                     if live[id] {
@@ -217,7 +217,8 @@ impl FusionQueue {
                 }
             }
         }
-        let source = program(self.f16, FUSED)
+        let floats: &[DType] = if self.f16 { &[DType::F16] } else { &[] };
+        let source = program(floats, FUSED)
             .replace("{{BINDINGS}}", &bindings)
             .replace("{{FUNCTIONS}}", &functions)
             .replace("{{LOADS}}", loads.trim_end())

@@ -15,7 +15,8 @@ use ndarray::{ArrayD, IxDyn};
 use self::context::{Binding, GpuContext};
 use self::fusion::Operand;
 use self::kernels::{
-    Elementwise, Expr, Reduction, SCALARS_AT, byte_size, gpu_size, has_vec4, wgsl_type,
+    Elementwise, Expr, Reduction, SCALARS_AT, byte_size, gpu_size, has_vec4, scalar_words,
+    wgsl_type,
 };
 use super::cpu::alloc;
 use super::{Backend, BinaryOp, CmpOp, CpuStorage, ReduceOp, UnaryOp};
@@ -65,6 +66,33 @@ fn gpu_error(message: String) -> Error {
     Error::Gpu { message }
 }
 
+/// An error unless the context's device can hold `dtype`: a type the kernels know, and for f16
+/// and f64 an adapter with the shader feature they need.
+pub(crate) fn require(ctx: &GpuContext, dtype: DType) -> Result<()> {
+    wgsl_type(dtype)?;
+    let (feature, hint) = match dtype {
+        DType::F16 => (
+            wgpu::Features::SHADER_F16,
+            "this adapter lacks SHADER_F16; convert with .to_dtype(DType::F32) first",
+        ),
+        DType::F64 => (
+            wgpu::Features::SHADER_F64,
+            "this adapter lacks SHADER_F64; convert with .to_dtype(DType::F32) before moving \
+             to the GPU, or keep the computation on the CPU",
+        ),
+        _ => return Ok(()),
+    };
+    if ctx.features.contains(feature) {
+        Ok(())
+    } else {
+        Err(Error::UnsupportedDType {
+            op: "the GPU",
+            dtype,
+            hint,
+        })
+    }
+}
+
 /// The device a context drives, as users name it.
 fn gpu_device(ctx: &Arc<GpuContext>) -> Device {
     Device::Gpu(GpuDevice(Arc::clone(ctx)))
@@ -92,7 +120,7 @@ impl GpuStorage {
 
     /// Fresh storage for `len` elements of `dtype` (contents undefined until a kernel writes).
     fn alloc(ctx: &Arc<GpuContext>, len: usize, dtype: DType) -> Result<GpuStorage> {
-        wgsl_type(dtype)?;
+        require(ctx, dtype)?;
         let buffer = ctx.acquire(byte_size(len, dtype)?)?;
         Ok(GpuStorage::new(ctx, buffer, len, dtype))
     }
@@ -100,14 +128,7 @@ impl GpuStorage {
     /// The view's elements copied from host storage to the GPU.
     pub fn upload(ctx: &Arc<GpuContext>, cpu: &CpuStorage, layout: &Layout) -> Result<GpuStorage> {
         let dtype = cpu.dtype();
-        wgsl_type(dtype)?;
-        if dtype == DType::F16 && !ctx.features.contains(wgpu::Features::SHADER_F16) {
-            return Err(Error::UnsupportedDType {
-                op: "the GPU",
-                dtype,
-                hint: "this adapter lacks SHADER_F16; convert with .to_dtype(DType::F32) first",
-            });
-        }
+        require(ctx, dtype)?;
         let buffer = cpu
             .with_c_order_bytes(layout, |bytes| match dtype {
                 // bool is one byte on the host and a u32 on the GPU.
@@ -126,7 +147,7 @@ impl GpuStorage {
     /// `n` elements of `dtype`, all `value`.
     pub fn full(ctx: &Arc<GpuContext>, n: usize, value: f64, dtype: DType) -> Result<GpuStorage> {
         if value == 0.0 {
-            wgsl_type(dtype)?;
+            require(ctx, dtype)?;
             let buffer = ctx.zeros(byte_size(n, dtype)?)?;
             return Ok(GpuStorage::new(ctx, buffer, n, dtype));
         }
@@ -245,8 +266,15 @@ impl GpuStorage {
                 }
             }
             if !expr.scalars.is_empty() {
+                if meta.len() > SCALARS_AT {
+                    return Err(gpu_error(format!(
+                        "an op with scalar parameters on a view of {} dimensions is past the \
+                         GPU kernel's metadata; reshape to fewer dimensions first",
+                        out_layout.ndim()
+                    )));
+                }
                 meta.resize(SCALARS_AT, 0);
-                meta.extend(expr.scalars.iter().map(|v| v.to_bits()));
+                meta.extend(scalar_words(&expr.scalars, out_storage.dtype));
             }
             ctx.dispatch(
                 &pipeline,
@@ -426,7 +454,6 @@ impl Backend for GpuStorage {
         let (fold, out_dtype) = kernels::fold(op, self.dtype)?;
         let (kept_shape, kept_strides, reduced_shape, reduced_strides) = split_axes(layout, axes);
         let (outputs, reduced) = (numel(&kept_shape), numel(&reduced_shape));
-        let f16 = self.dtype == DType::F16;
         let input = wgsl_type(self.dtype)?;
         // The header: chunk and chunks per output are set below for the tree.
         let mut meta: Vec<u32> = vec![outputs as u32, reduced as u32, 0, 1];
@@ -438,8 +465,13 @@ impl Backend for GpuStorage {
         meta.extend(to_u32(&kept_shape).chain(to_u32(&kept_strides)));
         meta.extend(to_u32(&reduced_shape).chain(to_u32(&reduced_strides)));
         if reduced <= SHORT_REDUCTION {
-            let (key, source) =
-                fold.source(input, wgsl_type(out_dtype)?, true, f16, Reduction::Short);
+            let (key, source) = fold.source(
+                input,
+                wgsl_type(out_dtype)?,
+                true,
+                self.dtype,
+                Reduction::Short,
+            );
             let pipeline = ctx.pipeline(&key, || Ok(source))?;
             let out = GpuStorage::alloc(ctx, outputs, out_dtype)?;
             let bindings = [Binding::whole(out.buffer()), Binding::whole(self.buffer())];
@@ -460,7 +492,7 @@ impl Backend for GpuStorage {
             fold.acc
         };
         let tree = Reduction::Tree { contiguous };
-        let (key, source) = fold.source(input, out_type, last, f16, tree);
+        let (key, source) = fold.source(input, out_type, last, self.dtype, tree);
         let pipeline = ctx.pipeline(&key, || Ok(source))?;
         let partial_bytes = if last {
             gpu_size(out_dtype)
@@ -482,7 +514,7 @@ impl Backend for GpuStorage {
         // Second pass: each output's partials, one contiguous run, folded by one workgroup.
         let partials = GpuStorage::new(ctx, partials, outputs * chunks, self.dtype);
         let tree = Reduction::Tree { contiguous: true };
-        let (key, source) = fold.source(fold.acc, wgsl_type(out_dtype)?, true, f16, tree);
+        let (key, source) = fold.source(fold.acc, wgsl_type(out_dtype)?, true, self.dtype, tree);
         let pipeline = ctx.pipeline(&key, || Ok(source))?;
         let out = GpuStorage::alloc(ctx, outputs, out_dtype)?;
         let meta = [
@@ -545,7 +577,11 @@ impl Backend for GpuStorage {
                     .iter()
                     .all(|v| v % 4 == 0)
         };
-        let vec4 = k % 4 == 0 && n % 4 == 0 && quads(layout) && quads(rhs_layout);
+        let vec4 = self.dtype != DType::F64
+            && k % 4 == 0
+            && n % 4 == 0
+            && quads(layout)
+            && quads(rhs_layout);
         let (key, source) = kernels::matmul_source(self.dtype, vec4)?;
         let pipeline = ctx.pipeline(&key, || Ok(source))?;
         let out = GpuStorage::alloc(ctx, batch * m * n, self.dtype)?;
@@ -679,6 +715,12 @@ impl Backend for GpuStorage {
             }
             DType::F16 => {
                 DynArray::F16(ArrayD::from_shape_vec(shape, source.read(n)?).map_err(array)?)
+            }
+            DType::F64 => {
+                DynArray::F64(ArrayD::from_shape_vec(shape, source.read(n)?).map_err(array)?)
+            }
+            DType::U32 => {
+                DynArray::U32(ArrayD::from_shape_vec(shape, source.read(n)?).map_err(array)?)
             }
             DType::I32 => {
                 DynArray::I32(ArrayD::from_shape_vec(shape, source.read(n)?).map_err(array)?)
