@@ -289,6 +289,34 @@ fn convolution(c: &mut Criterion) {
     }
 }
 
+/// f64 beside f32 on each device that holds it: exp of 1M elements (on the GPU the f32 built-in
+/// against shaders/math_f64.wgsl's polynomial) and a 256 x 256 matmul.
+fn f64_beside_f32(c: &mut Criterion) {
+    for device in devices() {
+        if !device.supports(DType::F64) {
+            eprintln!("{device} lacks f64: no f64 rows");
+            continue;
+        }
+        let mut group = c.benchmark_group(format!("{device}_f64_beside_f32"));
+        for dtype in [DType::F32, DType::F64] {
+            let host = Tensor::randn(&[1 << 20], dtype, 7, &Device::cpu()).unwrap();
+            let x = host.to(&device).unwrap();
+            group.bench_function(format!("exp_1M_{dtype}"), |bench| {
+                bench.iter(|| finish(&device, x.exp().unwrap()))
+            });
+            let m = x
+                .narrow(0, 0, 256 * 256)
+                .unwrap()
+                .reshape(&[256, 256])
+                .unwrap();
+            group.bench_function(format!("matmul_256_{dtype}"), |bench| {
+                bench.iter(|| finish(&device, m.matmul(&m).unwrap()))
+            });
+        }
+        group.finish();
+    }
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(10)
@@ -296,5 +324,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = bandwidth, gather_rows, short_rows, matmul, per_op_overhead, convolution }
+criterion_group! { name = benches; config = config(); targets = bandwidth, gather_rows, short_rows, matmul, per_op_overhead, convolution, f64_beside_f32 }
 criterion_main!(benches);
