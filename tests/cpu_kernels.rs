@@ -2,35 +2,100 @@
 
 mod common;
 
-use common::{assert_close, values};
-use wgrad::{DType, Device, Tensor};
+use std::path::Path;
+use std::process::Command;
 
-/// `f` run on a rayon pool of `threads` threads (the pool the CPU kernels split work across).
-fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
-}
+use common::{assert_close, scratch, values};
+use wgrad::{DType, Device, Tensor, npz};
 
 fn f32_randn(shape: &[usize], seed: u64) -> Tensor {
     Tensor::randn(shape, DType::F32, seed, &Device::cpu()).unwrap()
 }
 
-#[test]
-fn a_large_matmul_is_bit_identical_on_one_two_and_three_threads_and_matches_f64() {
-    // Large enough (m n k = 36M, above the 16M from which wgrad threads a product) for the GEMM
-    // to split it across threads; the right operand is a transposed view, read in place.
+/// A matmul large enough to be split across threads (m n k = 36M; its right operand a
+/// transposed view, read in place), another split along its rows rather than its columns, a
+/// chain of elementwise ops on 512K elements, and softmax and log_softmax along the last axis
+/// of [10000, 27] (the fused kernel, split by rows): the kernels that divide work among threads.
+fn split_kernels() -> Vec<(&'static str, Tensor)> {
     let a = f32_randn(&[400, 300], 1);
     let b = f32_randn(&[300, 300], 2).transpose(0, 1).unwrap();
-    let product = |threads| values(&on_threads(threads, || a.matmul(&b).unwrap()));
-    let one = product(1);
-    assert_eq!(one, product(2), "two threads differ from one");
-    assert_eq!(one, product(3), "three threads differ from one");
+    let tall = f32_randn(&[900, 300], 6);
+    let x = f32_randn(&[1 << 19], 3);
+    let y = f32_randn(&[1 << 19], 4);
+    let rows = f32_randn(&[10_000, 27], 5).mul_scalar(4.0).unwrap();
+    vec![
+        ("matmul", a.matmul(&b).unwrap()),
+        (
+            "matmul_by_rows",
+            tall.matmul(&b.narrow(1, 0, 100).unwrap().contiguous().unwrap())
+                .unwrap(),
+        ),
+        (
+            "elementwise",
+            x.exp().unwrap().mul(&y).unwrap().tanh().unwrap(),
+        ),
+        ("softmax", rows.softmax(-1).unwrap()),
+        ("log_softmax", rows.log_softmax(-1).unwrap()),
+    ]
+}
+
+/// Run as a child by the test below, with `WGRAD_NUM_THREADS` set: saves `split_kernels()`.
+#[test]
+fn child_saves_the_split_kernels() {
+    if let Some(path) = std::env::var_os("WGRAD_SPLIT_CHILD") {
+        let results = split_kernels();
+        let named: Vec<(&str, &Tensor)> = results.iter().map(|(n, t)| (*n, t)).collect();
+        npz::save(Path::new(&path), &named).unwrap();
+    }
+}
+
+/// `split_kernels()` computed in a child process on `threads` threads.
+fn on_threads(threads: usize, dir: &Path) -> Vec<(String, Vec<f64>)> {
+    let path = dir.join(format!("threads-{threads}.npz"));
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_saves_the_split_kernels", "--quiet"])
+        .env("WGRAD_SPLIT_CHILD", &path)
+        .env("WGRAD_NUM_THREADS", threads.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child on {threads} threads failed");
+    npz::load(&path, &Device::cpu())
+        .unwrap()
+        .into_iter()
+        .map(|(name, t)| (name, values(&t)))
+        .collect()
+}
+
+#[test]
+fn split_kernels_are_bit_identical_on_one_two_and_three_threads() {
+    let dir = scratch("cpu-threads");
+    let one = on_threads(1, &dir);
+    assert_eq!(one.len(), 5);
+    for threads in [2, 3] {
+        for ((name, a), (_, b)) in one.iter().zip(on_threads(threads, &dir)) {
+            assert!(*a == b, "{name}: {threads} threads differ from one");
+        }
+    }
+    // And right: against f64 and against the composed (unfused) path.
+    let here = split_kernels();
+    for ((name, expected), (_, got)) in here.iter().zip(&one) {
+        assert_eq!(
+            &values(expected),
+            got,
+            "{name}: this process differs from the child"
+        );
+    }
+    let a = f32_randn(&[400, 300], 1);
+    let b = f32_randn(&[300, 300], 2).transpose(0, 1).unwrap();
     let wide = |t: &Tensor| t.to_dtype(DType::F64).unwrap();
     let reference = values(&wide(&a).matmul(&wide(&b)).unwrap());
-    assert_close(&one, &reference, 1e-4);
+    assert_close(&one[0].1, &reference, 1e-4);
+    let rows = f32_randn(&[10_000, 27], 5).mul_scalar(4.0).unwrap();
+    let columns = rows.transpose(0, 1).unwrap();
+    let composed = |t: Tensor| values(&t.transpose(0, 1).unwrap());
+    assert_close(&one[3].1, &composed(columns.softmax(0).unwrap()), 1e-5);
+    assert_close(&one[4].1, &composed(columns.log_softmax(0).unwrap()), 1e-5);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// An f32's position on the number line in ulps (-0 and +0 both at 0).
@@ -113,47 +178,4 @@ fn f32_transcendentals_are_within_two_ulp_of_f64_over_the_whole_range() {
         }
     };
     assert_within_ulp("sigmoid", Tensor::sigmoid, sigmoid, 2);
-}
-
-#[test]
-fn large_elementwise_ops_are_bit_identical_on_one_two_and_three_threads() {
-    let x = f32_randn(&[1 << 19], 3);
-    let y = f32_randn(&[1 << 19], 4);
-    let run = |threads| {
-        values(&on_threads(threads, || {
-            x.exp().unwrap().mul(&y).unwrap().tanh().unwrap()
-        }))
-    };
-    let one = run(1);
-    assert_eq!(one, run(2));
-    assert_eq!(one, run(3));
-}
-
-#[test]
-fn fused_softmaxes_match_the_composed_path_and_every_thread_count() {
-    // [rows, 27] along the last axis takes the fused kernel (split across threads: 270,000
-    // elements); the same values as a transposed view along axis 0 take the composed one.
-    let x = f32_randn(&[10_000, 27], 5).mul_scalar(4.0).unwrap();
-    let xt = x.transpose(0, 1).unwrap();
-    for log in [false, true] {
-        let fused = |threads| {
-            on_threads(threads, || {
-                if log {
-                    x.log_softmax(-1)
-                } else {
-                    x.softmax(-1)
-                }
-                .unwrap()
-            })
-        };
-        let composed = if log {
-            xt.log_softmax(0)
-        } else {
-            xt.softmax(0)
-        }
-        .unwrap();
-        let one = values(&fused(1));
-        assert_eq!(one, values(&fused(2)));
-        assert_close(&one, &values(&composed.transpose(0, 1).unwrap()), 1e-5);
-    }
 }

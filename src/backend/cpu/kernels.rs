@@ -2,6 +2,7 @@
 
 use super::scalar::{Arith, Ordered, Scalar};
 use super::strided::{copy, copy_into, for_each_run, map1, map2};
+use super::threads::{Disjoint, Team};
 use super::vmath::Transcendental;
 use super::{alloc, simd};
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
@@ -269,15 +270,16 @@ fn last_position(layout: &Layout) -> Option<usize> {
         })
 }
 
-/// Products with fewer multiply-adds than this stay on the calling thread: waking the pool's
-/// threads costs tens of microseconds, what such a product takes on one core.
-const GEMM_THREADED_FROM: usize = 1 << 24;
+/// Products with fewer multiply-adds than this stay on the calling thread: a split costs a few
+/// microseconds of waking and a packing of the shared operand per part.
+const GEMM_THREADED_FROM: usize = 1 << 22;
 
 /// Batched matrix product of `[b, m, k]` and `[b, k, n]` views through the `gemm` crate: its
 /// kernels are chosen at run time for the CPU's widest SIMD (AVX-512, AVX2+FMA, NEON, or
 /// scalar), and it reads transposed and strided operands in place. A large product is split
-/// across rayon's threads by rows and columns, never along `k`, so results do not depend on the
-/// number of threads.
+/// across the threads into blocks of rows or of columns (whichever repeats the smaller operand's
+/// packing), never along `k`: gemm's blocking of `k` depends on `k` alone, so every output is
+/// the same sum in the same order on every thread count.
 pub(super) fn matmul<T: Scalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Result<Vec<T>> {
     let (batch, m, k, n) = (la.shape[0], la.shape[1], la.shape[2], lb.shape[2]);
     let len = checked_numel("matmul", &[batch, m, n])?;
@@ -296,25 +298,44 @@ pub(super) fn matmul<T: Scalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> R
         signed(lb.strides[1])?,
         signed(lb.strides[2])?,
     );
-    let (one, zero) = (T::from_f64(1.0), T::from_f64(0.0));
-    let parallelism = if m.saturating_mul(n).saturating_mul(k) >= GEMM_THREADED_FROM {
-        gemm::Parallelism::Rayon(0)
+    let team = Team::shared();
+    let parts = if m.saturating_mul(n).saturating_mul(k) >= GEMM_THREADED_FROM {
+        team.threads()
     } else {
-        gemm::Parallelism::None
+        1
     };
-    let slots = &mut out.spare_capacity_mut()[..len];
-    for (i, c) in slots.chunks_exact_mut(m * n).enumerate() {
-        let (a_start, b_start) = (la.offset + i * la.strides[0], lb.offset + i * lb.strides[0]);
+    // Blocks of columns when A (m x k) is the smaller operand to pack in every part, of rows
+    // otherwise; whole multiples of 16 (the kernels' register blocks) but for the last.
+    let by_columns = m <= n;
+    let split = if by_columns { n } else { m };
+    let block = split.div_ceil(parts).next_multiple_of(16);
+    let blocks = split.div_ceil(block);
+    // SAFETY: part (i, j) writes the outputs of batch i in block j's rows or columns alone,
+    // inside `out`'s `len` slots, which outlive the run.
+    let c = unsafe { Disjoint::new(out.spare_capacity_mut().as_mut_ptr().cast::<T>()) };
+    let (one, zero) = (T::from_f64(1.0), T::from_f64(0.0));
+    team.run(batch * blocks, &|part| {
+        let (i, j) = (part / blocks, part % blocks);
+        let start = j * block;
+        let size = block.min(split - start);
+        let (rows, columns) = if by_columns { (m, size) } else { (size, n) };
+        let (a_at, b_at, c_at) = if by_columns {
+            (0, start * lb.strides[2], start)
+        } else {
+            (start * la.strides[1], 0, start * n)
+        };
+        let a_start = la.offset + i * la.strides[0] + a_at;
+        let b_start = lb.offset + i * lb.strides[0] + b_at;
         // SAFETY: every position the two views read, up to `last_position`, lies inside `a`
-        // and `b` (checked above); `c` is room for the `m * n` outputs, written with row stride
-        // `n` and column stride 1, every one of them (k > 0), and never read (`read_dst` false);
-        // the three do not overlap.
+        // and `b` (checked above), and this block's rows or columns are among them; the block
+        // of C starts at `c_at` of batch i's `m * n` outputs and has row stride `n`: each of
+        // its outputs is written (k > 0), never read (`read_dst` false), by this part alone.
         unsafe {
             gemm::gemm(
-                m,
-                n,
+                rows,
+                columns,
                 k,
-                c.as_mut_ptr().cast::<T>(),
+                c.ptr().add(i * m * n + c_at),
                 1,
                 n as isize,
                 false,
@@ -329,11 +350,11 @@ pub(super) fn matmul<T: Scalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout) -> R
                 false,
                 false,
                 false,
-                parallelism,
+                gemm::Parallelism::None,
             );
         }
-    }
-    // SAFETY: the products above wrote all `len` elements.
+    });
+    // SAFETY: the parts above wrote all `len` elements.
     unsafe { out.set_len(len) };
     Ok(out)
 }

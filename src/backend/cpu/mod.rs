@@ -7,6 +7,7 @@ mod pool;
 mod scalar;
 mod simd;
 mod strided;
+mod threads;
 mod vmath;
 
 use half::{bf16, f16};

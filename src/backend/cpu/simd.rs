@@ -5,9 +5,8 @@
 
 use std::mem::MaybeUninit;
 
-use rayon::prelude::*;
-
 use super::alloc;
+use super::threads::for_each_chunk;
 use crate::error::Result;
 
 /// Below this many elements a map stays on the calling thread: handing work to the pool costs
@@ -40,15 +39,14 @@ where
             || fill(slots, a, b, f),
         );
     } else {
-        slots
-            .par_chunks_mut(CHUNK)
-            .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
-            .for_each(|(o, (a, b))| {
-                arch.dispatch(
-                    #[inline(always)]
-                    || fill(o, a, b, f),
-                )
-            });
+        for_each_chunk(slots, CHUNK, |i, o| {
+            let start = i * CHUNK;
+            let (a, b) = (&a[start..start + o.len()], &b[start..start + o.len()]);
+            arch.dispatch(
+                #[inline(always)]
+                || fill(o, a, b, f),
+            )
+        });
     }
     // SAFETY: `fill` wrote each of the first `len` slots (the chunks cover them all).
     unsafe { out.set_len(len) };
@@ -93,9 +91,10 @@ where
         run(src, &mut out);
     } else {
         let task = CHUNK.div_ceil(len) * len;
-        out.par_chunks_mut(task)
-            .zip(src.par_chunks(task))
-            .for_each(|(out, src)| run(src, out));
+        for_each_chunk(&mut out, task, |i, out| {
+            let start = i * task;
+            run(&src[start..start + out.len()], out)
+        });
     }
     Ok(out)
 }
