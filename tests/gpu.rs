@@ -153,6 +153,13 @@ fn gpu_elementwise_ops_forward_and_backward() {
         );
         check(
             &gpu,
+            "add_scaled",
+            |t| t[0].add_scaled(&t[1], -1.7),
+            &[x.clone(), y.clone()],
+            1e-5,
+        );
+        check(
+            &gpu,
             "mul",
             |t| t[0].mul(&t[1]),
             &[x.clone(), y.clone()],
@@ -765,6 +772,7 @@ fn gpu_dtypes_casts_comparisons_and_complex() {
         .unwrap();
     for (name, f) in [
         ("add", Tensor::add as Binary),
+        ("add_scaled", |a, b| a.add_scaled(b, -0.3)),
         ("sub", Tensor::sub),
         ("mul", Tensor::mul),
         ("div", Tensor::div),

@@ -159,6 +159,7 @@ fn add_sub_mul_div_with_broadcasting() {
         let (x, y) = (randn(a, seed), randn(b, seed + 1));
         check(|t| t[0].add(&t[1]), &[x.clone(), y.clone()]);
         check(|t| t[0].sub(&t[1]), &[x.clone(), y.clone()]);
+        check(|t| t[0].add_scaled(&t[1], -0.7), &[x.clone(), y.clone()]);
         check(|t| t[0].mul(&t[1]), &[x.clone(), y.clone()]);
         check(|t| t[0].div(&t[1]), &[x, positive(b, seed + 2)]);
     }

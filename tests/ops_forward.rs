@@ -32,6 +32,14 @@ fn binary_ops_broadcast_like_numpy() {
     assert_nd_close(&nd(&a.div(&b).unwrap()), &(&x / &y), 1e-15);
     assert_eq!(a.add(&b).unwrap().shape(), &[3, 2, 4]);
     assert_nd_close(
+        &nd(&a.add_scaled(&b, -0.37).unwrap()),
+        &(&x + &(&y * -0.37)),
+        1e-15,
+    );
+    let ints = Tensor::from_vec(vec![1i32, 2], &[2], &cpu()).unwrap();
+    let err = ints.add_scaled(&ints, 2.0).unwrap_err();
+    assert!(err.to_string().contains("add_scaled"), "{err}");
+    assert_nd_close(
         &nd(&a.add_scalar(2.5).unwrap().mul_scalar(-3.0).unwrap()),
         &x.mapv(|v| (v + 2.5) * -3.0),
         1e-15,

@@ -71,9 +71,11 @@ pub(crate) enum UnaryOp {
 }
 
 /// Elementwise arithmetic of two tensors of one dtype.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum BinaryOp {
     Add,
+    /// `x + alpha * y` in one pass (PyTorch's `add` with `alpha`): an optimizer's step.
+    AddScaled(f64),
     Sub,
     Mul,
     Div,
@@ -242,6 +244,7 @@ impl BinaryOp {
     pub(crate) fn name(self) -> &'static str {
         match self {
             BinaryOp::Add => "add",
+            BinaryOp::AddScaled(_) => "add_scaled",
             BinaryOp::Sub => "sub",
             BinaryOp::Mul => "mul",
             BinaryOp::Div => "div",

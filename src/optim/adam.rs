@@ -72,16 +72,14 @@ impl<const DECOUPLED: bool> UpdateRule for AdamRule<DECOUPLED> {
             if DECOUPLED {
                 p = p.mul_scalar(1.0 - lr * self.weight_decay)?;
             } else {
-                g = g.add(&p.mul_scalar(self.weight_decay)?)?;
+                g = g.add_scaled(&p, self.weight_decay)?;
             }
         }
         let square = g.square()?;
         let moments = match state {
             Some(moments) => {
-                moments[0] = moments[0].mul_scalar(b1)?.add(&g.mul_scalar(1.0 - b1)?)?;
-                moments[1] = moments[1]
-                    .mul_scalar(b2)?
-                    .add(&square.mul_scalar(1.0 - b2)?)?;
+                moments[0] = moments[0].mul_scalar(b1)?.add_scaled(&g, 1.0 - b1)?;
+                moments[1] = moments[1].mul_scalar(b2)?.add_scaled(&square, 1.0 - b2)?;
                 moments
             }
             None => state.insert(vec![g.mul_scalar(1.0 - b1)?, square.mul_scalar(1.0 - b2)?]),
@@ -90,6 +88,6 @@ impl<const DECOUPLED: bool> UpdateRule for AdamRule<DECOUPLED> {
             .mul_scalar(1.0 / c2)?
             .sqrt()?
             .add_scalar(self.eps)?;
-        p.sub(&moments[0].mul_scalar(lr / c1)?.div(&denominator)?)
+        p.add_scaled(&moments[0].div(&denominator)?, -lr / c1)
     }
 }

@@ -54,20 +54,20 @@ impl UpdateRule for SgdRule {
         lr: f64,
     ) -> Result<Tensor> {
         if self.weight_decay != 0.0 {
-            g = g.add(&p.mul_scalar(self.weight_decay)?)?;
+            g = g.add_scaled(p, self.weight_decay)?;
         }
         if self.momentum != 0.0 {
             let v = match state.take() {
-                Some(mut v) => v.remove(0).mul_scalar(self.momentum)?.add(&g)?,
+                Some(mut v) => g.add_scaled(&v.remove(0), self.momentum)?,
                 None => g.clone(),
             };
             g = if self.nesterov {
-                g.add(&v.mul_scalar(self.momentum)?)?
+                g.add_scaled(&v, self.momentum)?
             } else {
                 v.clone()
             };
             *state = Some(vec![v]);
         }
-        p.sub(&g.mul_scalar(lr)?)
+        p.add_scaled(&g, -lr)
     }
 }

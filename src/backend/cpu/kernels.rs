@@ -104,6 +104,10 @@ pub(super) fn arith<T: Arith>(
     }
     match op {
         BinaryOp::Add => map2(a, la, b, lb, T::add),
+        BinaryOp::AddScaled(alpha) => {
+            let alpha = T::from_f64(alpha);
+            map2(a, la, b, lb, move |x, y| x.add(alpha.mul(y)))
+        }
         BinaryOp::Sub => map2(a, la, b, lb, T::sub),
         BinaryOp::Mul => map2(a, la, b, lb, T::mul),
         BinaryOp::Div => map2(a, la, b, lb, T::div),

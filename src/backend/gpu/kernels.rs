@@ -174,8 +174,18 @@ pub(crate) fn unary_expr(op: UnaryOp, dtype: DType) -> Result<Expr> {
 }
 
 /// The expression of a binary op on `x` and `y`.
-pub(crate) fn binary_expr(op: BinaryOp, dtype: DType) -> Result<String> {
+pub(crate) fn binary_expr(op: BinaryOp, dtype: DType) -> Result<Expr> {
     let symbol = match op {
+        // A complex tensor's p0 is the vec2 (alpha, alpha): a real scale of both parts.
+        BinaryOp::AddScaled(alpha) => {
+            return match dtype {
+                DType::F32 | DType::F16 | DType::F64 | DType::C64 => Ok(Expr {
+                    text: "x + p0 * y".into(),
+                    scalars: vec![alpha],
+                }),
+                other => Err(unsupported(op.name(), other)),
+            };
+        }
         BinaryOp::Add => "+",
         BinaryOp::Sub => "-",
         BinaryOp::Mul => "*",
@@ -184,26 +194,28 @@ pub(crate) fn binary_expr(op: BinaryOp, dtype: DType) -> Result<String> {
         // for NaN); WGSL's max and min leave NaN open.
         BinaryOp::Maximum | BinaryOp::Minimum => {
             let beats = if op == BinaryOp::Maximum { ">" } else { "<" };
-            return match dtype {
-                DType::F32 | DType::F16 | DType::F64 | DType::I32 | DType::U32 | DType::Bool => Ok(
-                    format!("select(select(x, y, y {beats} x || !(y == y)), x, !(x == x))"),
-                ),
-                DType::I64 if op == BinaryOp::Maximum => Ok("select(x, y, i64_lt(x, y))".into()),
-                DType::I64 => Ok("select(x, y, i64_lt(y, x))".into()),
-                other => Err(unsupported(op.name(), other)),
+            let text = match dtype {
+                DType::F32 | DType::F16 | DType::F64 | DType::I32 | DType::U32 | DType::Bool => {
+                    format!("select(select(x, y, y {beats} x || !(y == y)), x, !(x == x))")
+                }
+                DType::I64 if op == BinaryOp::Maximum => "select(x, y, i64_lt(x, y))".into(),
+                DType::I64 => "select(x, y, i64_lt(y, x))".into(),
+                other => return Err(unsupported(op.name(), other)),
             };
+            return Ok(Expr::plain(text));
         }
     };
-    match (dtype, op) {
+    let text = match (dtype, op) {
         (DType::F32 | DType::F16 | DType::F64, _)
         | (DType::I32 | DType::U32, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul) => {
-            Ok(format!("x {symbol} y"))
+            format!("x {symbol} y")
         }
-        (DType::C64, BinaryOp::Add | BinaryOp::Sub) => Ok(format!("x {symbol} y")),
-        (DType::C64, BinaryOp::Mul) => Ok("cmul(x, y)".into()),
-        (DType::C64, BinaryOp::Div) => Ok("cdiv(x, y)".into()),
-        (other, _) => Err(unsupported(op.name(), other)),
-    }
+        (DType::C64, BinaryOp::Add | BinaryOp::Sub) => format!("x {symbol} y"),
+        (DType::C64, BinaryOp::Mul) => "cmul(x, y)".into(),
+        (DType::C64, BinaryOp::Div) => "cdiv(x, y)".into(),
+        (other, _) => return Err(unsupported(op.name(), other)),
+    };
+    Ok(Expr::plain(text))
 }
 
 /// The expression of a comparison of `x` and `y`, as a u32 bool.

@@ -407,7 +407,7 @@ impl Backend for GpuStorage {
         rhs: &Self,
         rhs_layout: &Layout,
     ) -> Result<Self> {
-        let expr = Expr::plain(kernels::binary_expr(op, self.dtype)?);
+        let expr = kernels::binary_expr(op, self.dtype)?;
         self.map(
             self.dtype,
             &layout.shape,

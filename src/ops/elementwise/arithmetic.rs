@@ -2,7 +2,8 @@
 
 use crate::autograd::{grad_if, record, record_with_output};
 use crate::backend::{Backend, BinaryOp, UnaryOp};
-use crate::error::Result;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 impl Tensor {
@@ -19,6 +20,27 @@ impl Tensor {
             Ok(vec![
                 grad_if(needs[0], || g.sum_to(&ls))?,
                 grad_if(needs[1], || g.sum_to(&rs))?,
+            ])
+        }))
+    }
+
+    /// `self + alpha * rhs`, broadcasting, in one pass (PyTorch's `torch.add(x, y, alpha=a)`):
+    /// what an optimizer's step computes, `p.add_scaled(&g, -lr)`. For floating-point tensors;
+    /// complex ones scale by a real `alpha`.
+    pub fn add_scaled(&self, rhs: &Tensor, alpha: f64) -> Result<Tensor> {
+        if self.dtype().is_integral() || self.dtype() == DType::Bool {
+            return Err(Error::UnsupportedDType {
+                op: "add_scaled",
+                dtype: self.dtype(),
+                hint: "alpha scales floating-point tensors; use mul_scalar and add for integers",
+            });
+        }
+        let out = self.binary_forward(BinaryOp::AddScaled(alpha), rhs)?;
+        let (ls, rs) = (self.shape().to_vec(), rhs.shape().to_vec());
+        Ok(record(out, "add_scaled", &[self, rhs], move |g, needs| {
+            Ok(vec![
+                grad_if(needs[0], || g.sum_to(&ls))?,
+                grad_if(needs[1], || g.mul_scalar(alpha)?.sum_to(&rs))?,
             ])
         }))
     }
