@@ -36,6 +36,13 @@ impl Tensor {
     ) -> Result<(Dims, Layout, Layout)> {
         self.same_device(op, rhs)?;
         self.same_dtype(op, rhs)?;
+        if self.shape() == rhs.shape() {
+            return Ok((
+                Dims::from_slice(self.shape()),
+                self.layout().clone(),
+                rhs.layout().clone(),
+            ));
+        }
         let shape = broadcast_shapes(op, self.shape(), rhs.shape())?;
         Ok((
             shape.clone(),
