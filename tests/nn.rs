@@ -137,7 +137,8 @@ fn adam_follows_the_bias_corrected_update() {
 
 #[test]
 fn state_dicts_round_trip_and_refuse_mismatches() {
-    let path = scratch("nn").join("model.npz");
+    let dir = scratch("nn");
+    let path = dir.join("model.npz");
     let trained = Mlp::new(&[2, 6, 3], Activation::Tanh, &cpu()).unwrap();
     save_state_dict(&path, &trained).unwrap();
     let fresh = Mlp::new(&[2, 6, 3], Activation::Tanh, &cpu()).unwrap();

@@ -42,12 +42,34 @@ pub fn assert_close(actual: &[f64], expected: &[f64], tol: f64) {
     }
 }
 
-/// A fresh, empty scratch directory for one test.
-pub fn scratch(name: &str) -> std::path::PathBuf {
+/// A fresh, empty scratch directory for one test, removed with what it holds when dropped.
+pub struct Scratch(std::path::PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for Scratch {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("wgrad-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 /// The GPU, or `None` with the reason printed. With WGRAD_REQUIRE_GPU=1 (as in CI) a missing
