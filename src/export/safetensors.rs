@@ -13,6 +13,7 @@
 //! let loaded = safetensors::load(&path, &Device::cpu())?;
 //! assert_eq!(loaded[0].0, "w");
 //! assert_eq!(loaded[0].1.to_ndarray::<half::bf16>()?, w.to_ndarray::<half::bf16>()?);
+//! # std::fs::remove_file(&path).ok();
 //! # Ok::<(), wgrad::Error>(())
 //! ```
 
