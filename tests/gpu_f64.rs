@@ -10,17 +10,8 @@
 
 mod common;
 
-use common::{Rng, cpu, gpu_f64_or_skip as gpu_f64, gpu_or_skip};
+use common::{Rng, cpu, gpu_f64_or_skip as gpu_f64, gpu_or_skip, values};
 use wgrad::{DType, Device, Result, Tensor};
-
-fn host_f64(t: &Tensor) -> Vec<f64> {
-    t.to(&cpu())
-        .unwrap()
-        .to_ndarray::<f64>()
-        .unwrap()
-        .into_iter()
-        .collect()
-}
 
 /// Distance in units in the last place, with NaN equal to NaN and infinities exact.
 fn ulps(a: f64, b: f64) -> u64 {
@@ -62,7 +53,7 @@ fn check_unary(
     max_ulps: u64,
 ) {
     let x = Tensor::from_vec(xs.to_vec(), &[xs.len()], gpu).unwrap();
-    let got = host_f64(&op(&x).unwrap());
+    let got = values(&op(&x).unwrap());
     for (&x, &g) in xs.iter().zip(&got) {
         let want = reference(x);
         if want != 0.0 && want.abs() < f64::MIN_POSITIVE {
@@ -123,7 +114,7 @@ fn f64_transcendentals_are_within_a_few_ulp() {
     check_unary(&gpu, "cos", Tensor::cos, f64::cos, &reducible, 4);
     let huge = Tensor::from_vec(vec![1.7e6, -3e9, 1e17, -1e300, f64::MAX], &[5], &gpu).unwrap();
     for op in [Tensor::sin, Tensor::cos] {
-        let got = host_f64(&op(&huge).unwrap());
+        let got = values(&op(&huge).unwrap());
         assert!(got.iter().all(|v| v.abs() <= 1.0), "{got:?}");
     }
     check_unary(&gpu, "tanh", Tensor::tanh, f64::tanh, &xs, 6);
@@ -154,7 +145,7 @@ fn f64_scalars_reach_kernels_at_full_precision() {
         (1e-310, -5e-324),
         (-std::f64::consts::E, 1e-20),
     ] {
-        let on = |x: &Tensor| host_f64(&x.mul_scalar(scale).unwrap().add_scalar(shift).unwrap());
+        let on = |x: &Tensor| values(&x.mul_scalar(scale).unwrap().add_scalar(shift).unwrap());
         for (i, (g, c)) in on(&x_gpu).iter().zip(on(&x_cpu)).enumerate() {
             assert!(
                 ulps(*g, c) <= 1 || (c.abs() < f64::MIN_POSITIVE && g.abs() < 1e-300),
@@ -162,8 +153,8 @@ fn f64_scalars_reach_kernels_at_full_precision() {
             );
         }
     }
-    let clamped = host_f64(&x_gpu.clamp(Some(-1e-7 / 3.0), Some(1e200)).unwrap());
-    let expected = host_f64(&x_cpu.clamp(Some(-1e-7 / 3.0), Some(1e200)).unwrap());
+    let clamped = values(&x_gpu.clamp(Some(-1e-7 / 3.0), Some(1e200)).unwrap());
+    let expected = values(&x_cpu.clamp(Some(-1e-7 / 3.0), Some(1e200)).unwrap());
     assert_eq!(clamped, expected, "clamp's bounds are exact");
 }
 
@@ -177,10 +168,7 @@ fn f64_reductions_matmul_casts_and_indexing_match_the_cpu() {
     let close = |name: &str, g: Tensor, c: Tensor, tol: f64| {
         assert_eq!(g.dtype(), c.dtype(), "{name}: dtype");
         assert_eq!(g.shape(), c.shape(), "{name}: shape");
-        let (g, c) = (
-            host_f64(&g.to_dtype(DType::F64).unwrap()),
-            host_f64(&c.to_dtype(DType::F64).unwrap()),
-        );
+        let (g, c) = (values(&g), values(&c));
         for (i, (g, c)) in g.iter().zip(&c).enumerate() {
             assert!(
                 (g - c).abs() <= tol * (1.0 + c.abs()),
