@@ -18,7 +18,7 @@ pub use loss::{CrossEntropyOptions, Reduction};
 
 use crate::backend::Storage;
 use crate::error::Result;
-use crate::shape::{Dims, Layout, broadcast_shapes};
+use crate::shape::{Layout, broadcast_shapes};
 use crate::tensor::Tensor;
 
 impl Tensor {
@@ -27,27 +27,25 @@ impl Tensor {
         Ok(Tensor::from_storage(storage?, Layout::contiguous(shape)))
     }
 
-    /// The common shape of two operands and their layouts broadcast to it, after checking that
-    /// they share a device and a dtype.
-    pub(crate) fn broadcast_with(
+    /// Runs `kernel` on the layouts of both operands broadcast to their common shape, after
+    /// checking that they share a device and a dtype; its output is laid out in C order in that
+    /// shape. Operands of one shape (the common case) pass their own layouts.
+    pub(crate) fn broadcast_kernel(
         &self,
         op: &'static str,
         rhs: &Tensor,
-    ) -> Result<(Dims, Layout, Layout)> {
+        kernel: impl FnOnce(&Layout, &Layout) -> Result<Storage>,
+    ) -> Result<Tensor> {
         self.same_device(op, rhs)?;
         self.same_dtype(op, rhs)?;
         if self.shape() == rhs.shape() {
-            return Ok((
-                Dims::from_slice(self.shape()),
-                self.layout().clone(),
-                rhs.layout().clone(),
-            ));
+            return Tensor::from_kernel(kernel(self.layout(), rhs.layout()), self.shape());
         }
         let shape = broadcast_shapes(op, self.shape(), rhs.shape())?;
-        Ok((
-            shape.clone(),
+        let (lhs_layout, rhs_layout) = (
             self.layout().broadcast_to(&shape),
             rhs.layout().broadcast_to(&shape),
-        ))
+        );
+        Tensor::from_kernel(kernel(&lhs_layout, &rhs_layout), &shape)
     }
 }

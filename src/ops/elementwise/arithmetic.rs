@@ -4,18 +4,23 @@ use crate::autograd::{grad_if, record, record_with_output};
 use crate::backend::{Backend, BinaryOp, UnaryOp};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
+use crate::shape::Dims;
 use crate::tensor::Tensor;
 
 impl Tensor {
     pub(crate) fn binary_forward(&self, op: BinaryOp, rhs: &Tensor) -> Result<Tensor> {
-        let (shape, l, r) = self.broadcast_with(op.name(), rhs)?;
-        Tensor::from_kernel(self.storage().binary(op, &l, rhs.storage(), &r), &shape)
+        self.broadcast_kernel(op.name(), rhs, |l, r| {
+            self.storage().binary(op, l, rhs.storage(), r)
+        })
     }
 
     /// `self + rhs`, broadcasting.
     pub fn add(&self, rhs: &Tensor) -> Result<Tensor> {
         let out = self.binary_forward(BinaryOp::Add, rhs)?;
-        let (ls, rs) = (self.shape().to_vec(), rhs.shape().to_vec());
+        let (ls, rs) = (
+            Dims::from_slice(self.shape()),
+            Dims::from_slice(rhs.shape()),
+        );
         Ok(record(out, "add", &[self, rhs], move |g, needs| {
             Ok(vec![
                 grad_if(needs[0], || g.sum_to(&ls))?,
@@ -36,7 +41,10 @@ impl Tensor {
             });
         }
         let out = self.binary_forward(BinaryOp::AddScaled(alpha), rhs)?;
-        let (ls, rs) = (self.shape().to_vec(), rhs.shape().to_vec());
+        let (ls, rs) = (
+            Dims::from_slice(self.shape()),
+            Dims::from_slice(rhs.shape()),
+        );
         Ok(record(out, "add_scaled", &[self, rhs], move |g, needs| {
             Ok(vec![
                 grad_if(needs[0], || g.sum_to(&ls))?,
@@ -48,7 +56,10 @@ impl Tensor {
     /// `self - rhs`, broadcasting.
     pub fn sub(&self, rhs: &Tensor) -> Result<Tensor> {
         let out = self.binary_forward(BinaryOp::Sub, rhs)?;
-        let (ls, rs) = (self.shape().to_vec(), rhs.shape().to_vec());
+        let (ls, rs) = (
+            Dims::from_slice(self.shape()),
+            Dims::from_slice(rhs.shape()),
+        );
         Ok(record(out, "sub", &[self, rhs], move |g, needs| {
             Ok(vec![
                 grad_if(needs[0], || g.sum_to(&ls))?,
@@ -72,7 +83,7 @@ impl Tensor {
     /// `self / rhs` elementwise, broadcasting. Integer division by zero is an error.
     pub fn div(&self, rhs: &Tensor) -> Result<Tensor> {
         let out = self.binary_forward(BinaryOp::Div, rhs)?;
-        let (ls, b) = (self.shape().to_vec(), rhs.saved());
+        let (ls, b) = (Dims::from_slice(self.shape()), rhs.saved());
         Ok(record_with_output(
             out,
             "div",

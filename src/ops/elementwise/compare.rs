@@ -10,8 +10,9 @@ use crate::tensor::Tensor;
 
 impl Tensor {
     fn compare(&self, op: CmpOp, rhs: &Tensor) -> Result<Tensor> {
-        let (shape, l, r) = self.broadcast_with(op.name(), rhs)?;
-        Tensor::from_kernel(self.storage().compare(op, &l, rhs.storage(), &r), &shape)
+        self.broadcast_kernel(op.name(), rhs, |l, r| {
+            self.storage().compare(op, l, rhs.storage(), r)
+        })
     }
 
     /// A comparison with a scalar. For an integer tensor the scalar must be a whole number:
@@ -162,7 +163,8 @@ impl Tensor {
     /// three (`torch.where(self, on_true, on_false)`). Differentiable in both branches.
     pub fn where_cond(&self, on_true: &Tensor, on_false: &Tensor) -> Result<Tensor> {
         self.same_device("where", on_true)?;
-        on_true.broadcast_with("where", on_false)?;
+        on_true.same_device("where", on_false)?;
+        on_true.same_dtype("where", on_false)?;
         let shape = broadcast_shapes(
             "where",
             self.shape(),
