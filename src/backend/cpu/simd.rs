@@ -22,6 +22,21 @@ fn fill<A: Copy, B: Copy, U>(out: &mut [MaybeUninit<U>], a: &[A], b: &[B], f: im
     }
 }
 
+/// `f(a[i], b[i])` into `out[i]` for every `i` (the three have one length), with the widest
+/// SIMD instructions `arch` has: one run of a strided walk.
+pub(super) fn fill_run<A: Copy, B: Copy, U>(
+    arch: pulp::Arch,
+    out: &mut [MaybeUninit<U>],
+    a: &[A],
+    b: &[B],
+    f: impl Fn(A, B) -> U,
+) {
+    arch.dispatch(
+        #[inline(always)]
+        || fill(out, a, b, f),
+    );
+}
+
 /// `f(a[i], b[i])` for every `i`, into a new buffer; `a` and `b` have one length.
 pub(super) fn map2<A, B, U>(a: &[A], b: &[B], f: impl Fn(A, B) -> U + Copy + Sync) -> Result<Vec<U>>
 where

@@ -121,24 +121,41 @@ pub(crate) fn map2<A: Copy + Sync, B: Copy + Sync, U: Send + 'static>(
     if let (Some(a), Some(b)) = (contiguous(a, la), contiguous(b, lb)) {
         return simd::map2(a, b, f);
     }
-    let mut out = alloc::with_capacity(la.numel())?;
+    let numel = la.numel();
+    let mut out = alloc::with_capacity(numel)?;
+    let slots = &mut out.spare_capacity_mut()[..numel];
+    let arch = pulp::Arch::new();
+    let mut written = 0;
     let strides = [la.strides.as_slice(), lb.strides.as_slice()];
     for_each_run(
         &la.shape,
         strides,
         [la.offset, lb.offset],
-        |[i, j], len, steps| match steps {
-            [1, 1] => out.extend(
-                a[i..i + len]
-                    .iter()
-                    .zip(&b[j..j + len])
-                    .map(|(&x, &y)| f(x, y)),
-            ),
-            [1, 0] => out.extend(a[i..i + len].iter().map(|&x| f(x, b[j]))),
-            [0, 1] => out.extend(b[j..j + len].iter().map(|&y| f(a[i], y))),
-            [sa, sb] => out.extend((0..len).map(|k| f(a[i + k * sa], b[j + k * sb]))),
+        |[i, j], len, steps| {
+            let out = &mut slots[written..written + len];
+            match steps {
+                [1, 1] => simd::fill_run(arch, out, &a[i..i + len], &b[j..j + len], f),
+                [1, 0] => {
+                    let y = b[j];
+                    let a = &a[i..i + len];
+                    simd::fill_run(arch, out, a, a, move |x, _| f(x, y));
+                }
+                [0, 1] => {
+                    let x = a[i];
+                    let b = &b[j..j + len];
+                    simd::fill_run(arch, out, b, b, move |y, _| f(x, y));
+                }
+                [sa, sb] => {
+                    for (k, o) in out.iter_mut().enumerate() {
+                        o.write(f(a[i + k * sa], b[j + k * sb]));
+                    }
+                }
+            }
+            written += len;
         },
     );
+    // SAFETY: the runs wrote the first `written` slots, one after another.
+    unsafe { out.set_len(written) };
     Ok(out)
 }
 
