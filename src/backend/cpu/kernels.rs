@@ -195,6 +195,10 @@ pub(super) fn reduce<T: Copy, A: Copy + 'static>(
 /// rounding error grows with log(n) rather than n, and the recursion is at most ~log2(n) deep.
 pub(super) fn sum_run<T: Arith>(acc: T, xs: &[T]) -> T {
     fn pairwise<T: Arith>(xs: &[T]) -> T {
+        if xs.len() < 8 {
+            // What the lanes below give for fewer than eight: their zero sum, then each element.
+            return xs.iter().fold(T::ZERO, |a, &x| a.add(x));
+        }
         if xs.len() > 128 {
             let mid = xs.len() / 2 / 8 * 8;
             return pairwise(&xs[..mid]).add(pairwise(&xs[mid..]));
@@ -214,26 +218,70 @@ pub(super) fn sum_run<T: Arith>(acc: T, xs: &[T]) -> T {
     acc.add(pairwise(xs))
 }
 
+/// Rows shorter than this (a few classes) are too short to fill a vector one at a time: softmax
+/// takes them in passes over the whole block instead, each vectorised across rows.
+const SHORT_ROW: usize = 16;
+
 /// Softmax, or with `log` log-softmax, of each run of `len` elements of `x` (C-order rows).
+/// Short rows give the same results as long ones: the same operations in the same order.
 pub(super) fn softmax_rows<T>(x: &[T], len: usize, log: bool) -> Result<Vec<T>>
 where
     T: Transcendental + Ordered + Arith,
 {
-    simd::rows(x, len, T::ZERO, move |row, out| {
+    if len < SHORT_ROW {
+        return softmax_short_rows(x, len, log);
+    }
+    simd::rows(x, len, T::ZERO, move |row, out| softmax_row(row, out, log))
+}
+
+/// Softmax, or with `log` log-softmax, of one row into `out`.
+#[inline(always)]
+fn softmax_row<T>(row: &[T], out: &mut [T], log: bool)
+where
+    T: Transcendental + Ordered + Arith,
+{
+    let max = row.iter().fold(T::LOWEST, |m, &v| m.max_nan(v));
+    for (o, &v) in out.iter_mut().zip(row) {
+        *o = (v - max).exp_();
+    }
+    let sum = sum_run(T::ZERO, out);
+    if log {
+        let log_sum = sum.ln_();
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o = (v - max) - log_sum;
+        }
+    } else {
+        out.iter_mut().for_each(|o| *o = *o / sum);
+    }
+}
+
+/// [`softmax_rows`] for rows shorter than [`SHORT_ROW`]: the shift by each row's maximum, the
+/// exponentials, the logarithms of the sums each in one pass over the block.
+fn softmax_short_rows<T>(x: &[T], len: usize, log: bool) -> Result<Vec<T>>
+where
+    T: Transcendental + Ordered + Arith,
+{
+    let mut shifted = simd::rows(x, len, T::ZERO, |row, out| {
         let max = row.iter().fold(T::LOWEST, |m, &v| m.max_nan(v));
         for (o, &v) in out.iter_mut().zip(row) {
-            *o = (v - max).exp_();
+            *o = v - max;
         }
-        let sum = sum_run(T::ZERO, out);
-        if log {
-            let log_sum = sum.ln_();
-            for (o, &v) in out.iter_mut().zip(row) {
-                *o = (v - max) - log_sum;
-            }
-        } else {
-            out.iter_mut().for_each(|o| *o = *o / sum);
+    })?;
+    let mut exps = simd::map(&shifted, T::exp_)?;
+    if !log {
+        for row in exps.chunks_exact_mut(len) {
+            let sum = sum_run(T::ZERO, row);
+            row.iter_mut().for_each(|o| *o = *o / sum);
         }
-    })
+        return Ok(exps);
+    }
+    let mut sums = alloc::with_capacity(x.len() / len)?;
+    sums.extend(exps.chunks_exact(len).map(|row| sum_run(T::ZERO, row)));
+    let log_sums = simd::map(&sums, T::ln_)?;
+    for (row, &log_sum) in shifted.chunks_exact_mut(len).zip(&log_sums) {
+        row.iter_mut().for_each(|o| *o = *o - log_sum);
+    }
+    Ok(shifted)
 }
 
 /// Index of the first maximum along `axis` (NaN counts as the maximum), for each kept position.
@@ -500,4 +548,30 @@ pub(super) fn cumsum<T: Arith>(src: &[T], layout: &Layout, reverse: bool) -> Res
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_rows_give_what_one_row_at_a_time_gives() {
+        for (len, seed) in [(1, 11), (3, 12), (7, 13), (15, 14)] {
+            let rows = 37;
+            let x: Vec<f32> = crate::random::normal(rows * len, seed)
+                .unwrap()
+                .iter()
+                .map(|&v| (v * 8.0) as f32)
+                .collect();
+            for log in [false, true] {
+                let block = softmax_rows(&x, len, log).unwrap();
+                let mut one_by_one = vec![0.0; x.len()];
+                for (row, out) in x.chunks_exact(len).zip(one_by_one.chunks_exact_mut(len)) {
+                    softmax_row(row, out, log);
+                }
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&block), bits(&one_by_one), "len {len}, log {log}");
+            }
+        }
+    }
 }
