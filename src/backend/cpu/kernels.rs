@@ -1,5 +1,7 @@
 //! Typed CPU kernels, generic over the element type; `mod.rs` picks the type from the storage.
 
+use smallvec::SmallVec;
+
 use super::scalar::{Arith, Ordered, Scalar};
 use super::strided::{copy, copy_into, for_each_run, map1, map2};
 use super::threads::{Disjoint, Team};
@@ -165,6 +167,21 @@ pub(super) fn reduce<T: Copy, A: Copy + 'static>(
     step: impl Fn(A, T) -> A,
     fold_run: impl Fn(A, &[T]) -> A,
 ) -> Result<Vec<A>> {
+    match Matrix::of(layout, axes) {
+        Some(matrix) => reduce_matrix(&src[layout.offset..], matrix, init, step, fold_run),
+        None => reduce_runs(src, layout, axes, init, step, fold_run),
+    }
+}
+
+/// [`reduce`] by a walk over the runs of the view.
+fn reduce_runs<T: Copy, A: Copy + 'static>(
+    src: &[T],
+    layout: &Layout,
+    axes: &[usize],
+    init: A,
+    step: impl Fn(A, T) -> A,
+    fold_run: impl Fn(A, &[T]) -> A,
+) -> Result<Vec<A>> {
     let mut out_shape = layout.shape.clone();
     axes.iter().for_each(|&a| out_shape[a] = 1);
     let mut out_strides = contiguous_strides(&out_shape);
@@ -184,6 +201,80 @@ pub(super) fn reduce<T: Copy, A: Copy + 'static>(
                 .for_each(|(acc, &x)| *acc = step(*acc, x)),
             [ss, os] => {
                 (0..len).for_each(|k| out[o + k * os] = step(out[o + k * os], src[s + k * ss]))
+            }
+        },
+    );
+    Ok(out)
+}
+
+/// A C-order view reduced over its leading or its trailing axes (a bias gradient, a sum over
+/// each row), seen as a `rows` x `cols` matrix. Axes of length 1 are neither.
+#[derive(Clone, Copy)]
+struct Matrix {
+    rows: usize,
+    cols: usize,
+    /// Reducing the rows into one row (leading axes), or each row into one element.
+    down: bool,
+}
+
+impl Matrix {
+    fn of(layout: &Layout, axes: &[usize]) -> Option<Matrix> {
+        if !layout.is_contiguous() || layout.numel() == 0 {
+            return None;
+        }
+        let long: SmallVec<[(usize, bool); 6]> = (layout.shape.iter().enumerate())
+            .filter(|&(_, &len)| len != 1)
+            .map(|(axis, &len)| (len, axes.contains(&axis)))
+            .collect();
+        let split = long.iter().position(|&(_, reduced)| !reduced);
+        let trailing = long.iter().position(|&(_, reduced)| reduced);
+        let product = |part: &[(usize, bool)]| part.iter().map(|&(len, _)| len).product();
+        // Trailing first: all axes reduced is one row folded whole, as a run would be.
+        match trailing {
+            None => None,
+            Some(k) if long[k..].iter().all(|&(_, reduced)| reduced) => Some(Matrix {
+                rows: product(&long[..k]),
+                cols: product(&long[k..]),
+                down: false,
+            }),
+            _ => {
+                let k = split?;
+                long[k..]
+                    .iter()
+                    .all(|&(_, reduced)| !reduced)
+                    .then(|| Matrix {
+                        rows: product(&long[..k]),
+                        cols: product(&long[k..]),
+                        down: true,
+                    })
+            }
+        }
+    }
+}
+
+/// [`reduce`] of a [`Matrix`]: the same folds in the same order as the walk over runs, without
+/// the walk, which costs more than the fold for short rows.
+fn reduce_matrix<T: Copy, A: Copy + 'static>(
+    src: &[T],
+    Matrix { rows, cols, down }: Matrix,
+    init: A,
+    step: impl Fn(A, T) -> A,
+    fold_run: impl Fn(A, &[T]) -> A,
+) -> Result<Vec<A>> {
+    let src = &src[..rows * cols];
+    if !down {
+        let mut out = alloc::with_capacity(rows)?;
+        out.extend(src.chunks_exact(cols).map(|row| fold_run(init, row)));
+        return Ok(out);
+    }
+    let mut out = alloc::filled(cols, init)?;
+    pulp::Arch::new().dispatch(
+        #[inline(always)]
+        || {
+            for row in src.chunks_exact(cols) {
+                for (acc, &x) in out.iter_mut().zip(row) {
+                    *acc = step(*acc, x);
+                }
             }
         },
     );
@@ -569,9 +660,46 @@ mod tests {
                 for (row, out) in x.chunks_exact(len).zip(one_by_one.chunks_exact_mut(len)) {
                     softmax_row(row, out, log);
                 }
-                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&block), bits(&one_by_one), "len {len}, log {log}");
             }
+        }
+    }
+
+    fn bits(v: &[f32]) -> Vec<u32> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn reductions_over_leading_or_trailing_axes_match_the_walk_over_runs() {
+        let cases: [(&[usize], &[usize]); 9] = [
+            (&[256, 64], &[0]),
+            (&[256, 3], &[1]),
+            (&[256, 3], &[0, 1]),
+            (&[4, 1, 33, 5], &[0, 2]),
+            (&[4, 33, 1, 5], &[1, 3]),
+            (&[7, 1, 9], &[1, 2]),
+            (&[2, 3, 4], &[1]),
+            (&[0, 5], &[0]),
+            (&[5, 0], &[1]),
+        ];
+        for (seed, (shape, axes)) in cases.into_iter().enumerate() {
+            let layout = Layout::contiguous(shape);
+            let x: Vec<f32> = crate::random::normal(layout.numel(), seed as u64)
+                .unwrap()
+                .iter()
+                .map(|&v| v as f32)
+                .collect();
+            let sum = |f: &dyn Fn(&[f32], &Layout, &[usize]) -> Result<Vec<f32>>| {
+                f(&x, &layout, axes).unwrap()
+            };
+            let fast = sum(&|x, l, a| reduce(x, l, a, 0.0, |p, q| p + q, sum_run));
+            let walk = sum(&|x, l, a| reduce_runs(x, l, a, 0.0, |p, q| p + q, sum_run));
+            assert_eq!(bits(&fast), bits(&walk), "sum of {shape:?} over {axes:?}");
+            let max = |p: f32, q: f32| p.max_nan(q);
+            let fold_max = |acc: f32, run: &[f32]| run.iter().fold(acc, |m, &v| m.max_nan(v));
+            let fast = sum(&|x, l, a| reduce(x, l, a, f32::LOWEST, max, fold_max));
+            let walk = sum(&|x, l, a| reduce_runs(x, l, a, f32::LOWEST, max, fold_max));
+            assert_eq!(bits(&fast), bits(&walk), "max of {shape:?} over {axes:?}");
         }
     }
 }
