@@ -16,12 +16,17 @@ use crate::sync::lock;
 /// second name to the same PyTorch tensor). Views (transpose, permute, broadcast, narrow, reshape
 /// of contiguous data) share storage; data is never mutated in place, so sharing is always safe.
 #[derive(Clone)]
-pub struct Tensor(Arc<TensorInner>);
-
-struct TensorInner {
-    storage: Arc<Storage>,
-    layout: Layout,
+pub struct Tensor {
+    data: Arc<Data>,
     grad_meta: GradMeta,
+}
+
+/// A tensor's elements: where they are stored and the layout (view) over that storage. Its place
+/// in the graph is the tensor's own, so that `detach` or a re-attached output shares this
+/// allocation, and a fresh tensor costs one allocation besides its elements.
+struct Data {
+    backing: Backing,
+    layout: Layout,
     /// Bounds on the elements of an integer tensor, once known: the smallest and largest element
     /// when read, or those of the tensor this one is a view of. Data never changes, so a check
     /// that needs them (cross_entropy's labels, a gather's indices) reads a GPU tensor back at
@@ -29,48 +34,74 @@ struct TensorInner {
     integer_range: OnceLock<Option<(i64, i64)>>,
 }
 
+/// Where a tensor's storage is.
+enum Backing {
+    /// Here: a kernel's output, or data from the host.
+    Own(Storage),
+    /// In the data of which this is a view, which owns it (views of views point at the owner).
+    /// Only the storage is kept alive this way, never a place in the graph.
+    View(Arc<Data>),
+}
+
+impl Data {
+    fn storage(&self) -> &Storage {
+        match &self.backing {
+            Backing::Own(storage) => storage,
+            Backing::View(owner) => owner.storage(),
+        }
+    }
+
+    /// The data that owns this data's storage: itself, or the one it is a view of.
+    fn owner(self: &Arc<Data>) -> &Arc<Data> {
+        match &self.backing {
+            Backing::Own(_) => self,
+            Backing::View(owner) => owner,
+        }
+    }
+}
+
 impl Tensor {
     /// A fresh, untracked tensor over `storage`.
     pub(crate) fn from_storage(storage: Storage, layout: Layout) -> Tensor {
-        Tensor::view_of(Arc::new(storage), layout, GradMeta::None, OnceLock::new())
+        Tensor::over(Backing::Own(storage), layout, OnceLock::new())
     }
 
-    fn view_of(
-        storage: Arc<Storage>,
+    fn over(
+        backing: Backing,
         layout: Layout,
-        grad_meta: GradMeta,
         integer_range: OnceLock<Option<(i64, i64)>>,
     ) -> Tensor {
-        Tensor(Arc::new(TensorInner {
-            storage,
-            layout,
-            grad_meta,
-            integer_range,
-        }))
+        Tensor {
+            data: Arc::new(Data {
+                backing,
+                layout,
+                integer_range,
+            }),
+            grad_meta: GradMeta::None,
+        }
     }
 
     /// An untracked view of this tensor's storage with another layout, within its bounds.
     pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
-        let storage = Arc::clone(&self.0.storage);
-        Tensor::view_of(
-            storage,
+        Tensor::over(
+            Backing::View(Arc::clone(self.data.owner())),
             layout,
-            GradMeta::None,
-            self.0.integer_range.clone(),
+            self.data.integer_range.clone(),
         )
     }
 
     /// The same data with a new place in the graph.
     pub(crate) fn with_grad_meta(&self, grad_meta: GradMeta) -> Tensor {
-        let storage = Arc::clone(&self.0.storage);
-        let layout = self.0.layout.clone();
-        Tensor::view_of(storage, layout, grad_meta, self.0.integer_range.clone())
+        Tensor {
+            data: Arc::clone(&self.data),
+            grad_meta,
+        }
     }
 
     /// This tensor, whose elements the caller knows to lie in `lo..=hi` (indices made on the
     /// host): checks against them need no read from the device.
     pub(crate) fn with_integer_range(self, lo: i64, hi: i64) -> Tensor {
-        let _ = self.0.integer_range.set(Some((lo, hi)));
+        let _ = self.data.integer_range.set(Some((lo, hi)));
         self
     }
 
@@ -85,24 +116,24 @@ impl Tensor {
 
     /// The bounds of [`Tensor::integer_range`] if already known, without reading anything.
     pub(crate) fn known_integer_range(&self) -> Option<(i64, i64)> {
-        self.0.integer_range.get().copied().flatten()
+        self.data.integer_range.get().copied().flatten()
     }
 
     pub(crate) fn storage(&self) -> &Storage {
-        &self.0.storage
+        self.data.storage()
     }
 
     pub(crate) fn layout(&self) -> &Layout {
-        &self.0.layout
+        &self.data.layout
     }
 
     pub(crate) fn grad_meta(&self) -> &GradMeta {
-        &self.0.grad_meta
+        &self.grad_meta
     }
 
     /// Where this tensor's gradient goes when it is an input of a recorded op.
     pub(crate) fn edge(&self) -> Option<Edge> {
-        let target = match &self.0.grad_meta {
+        let target = match &self.grad_meta {
             GradMeta::None => return None,
             GradMeta::Leaf(slot) => EdgeTarget::Leaf(Arc::downgrade(slot)),
             GradMeta::SavedLeaf(slot) => EdgeTarget::Leaf(slot.clone()),
@@ -119,7 +150,7 @@ impl Tensor {
     /// `create_graph` backward can differentiate the rule, but without keeping a leaf's gradient
     /// slot alive (that slot may come to hold a gradient whose graph saved this tensor).
     pub(crate) fn saved(&self) -> Tensor {
-        match &self.0.grad_meta {
+        match &self.grad_meta {
             GradMeta::Leaf(slot) => self.with_grad_meta(GradMeta::SavedLeaf(Arc::downgrade(slot))),
             GradMeta::None | GradMeta::SavedLeaf(_) | GradMeta::Op(_) => self.clone(),
         }
@@ -127,7 +158,7 @@ impl Tensor {
 
     /// A leaf's gradient slot, if this is a leaf that requires grad and is still alive.
     fn grad_slot(&self) -> Option<GradSlot> {
-        match &self.0.grad_meta {
+        match &self.grad_meta {
             GradMeta::Leaf(slot) => Some(Arc::clone(slot)),
             GradMeta::SavedLeaf(slot) => slot.upgrade(),
             GradMeta::None | GradMeta::Op(_) => None,
@@ -137,67 +168,62 @@ impl Tensor {
     /// Bounds on the elements of an integer tensor (`None` when it is empty): its smallest and
     /// largest element, read from the device the first time only, unless already known.
     pub(crate) fn integer_range(&self) -> Result<Option<(i64, i64)>> {
-        if let Some(range) = self.0.integer_range.get() {
+        if let Some(range) = self.data.integer_range.get() {
             return Ok(*range);
         }
         let values = self.to_dtype(DType::I64)?.detach().to_ndarray::<i64>()?;
         let range = values.iter().fold(None, |range: Option<(i64, i64)>, &v| {
             Some(range.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
         });
-        Ok(*self.0.integer_range.get_or_init(|| range))
+        Ok(*self.data.integer_range.get_or_init(|| range))
     }
 
-    /// The number of tensors (and saved states) sharing this tensor's storage.
+    /// The number of tensors (clones, views, detached copies, saved states) sharing this
+    /// tensor's storage.
     #[cfg(test)]
     pub(crate) fn storage_owners(&self) -> usize {
-        Arc::strong_count(&self.0.storage)
-    }
-
-    /// The number of handles to this tensor (clones, and rules that saved it as it is).
-    #[cfg(test)]
-    pub(crate) fn handles(&self) -> usize {
-        Arc::strong_count(&self.0)
+        Arc::strong_count(self.data.owner())
     }
 
     /// The size of each dimension; empty for a scalar.
     pub fn shape(&self) -> &[usize] {
-        &self.0.layout.shape
+        &self.data.layout.shape
     }
 
     /// The number of dimensions.
     pub fn ndim(&self) -> usize {
-        self.0.layout.ndim()
+        self.data.layout.ndim()
     }
 
     /// The number of elements.
     pub fn numel(&self) -> usize {
-        self.0.layout.numel()
+        self.data.layout.numel()
     }
 
     /// The element type.
     pub fn dtype(&self) -> DType {
-        self.0.storage.dtype()
+        self.storage().dtype()
     }
 
     /// The device holding the data.
     pub fn device(&self) -> Device {
-        self.0.storage.device()
+        self.storage().device()
     }
 
     /// True when the elements are laid out in C order without gaps (views may not be).
     pub fn is_contiguous(&self) -> bool {
-        self.0.layout.is_contiguous()
+        self.data.layout.is_contiguous()
     }
 
     /// True when backward will compute a gradient through this tensor (PyTorch's `requires_grad`
     /// attribute): a leaf marked with [`Tensor::requires_grad`], or a result of recorded ops on one.
     pub fn needs_grad(&self) -> bool {
-        !matches!(self.0.grad_meta, GradMeta::None)
+        !matches!(self.grad_meta, GradMeta::None)
     }
 
     /// True unless the tensor is the result of a recorded op.
     pub fn is_leaf(&self) -> bool {
-        !matches!(self.0.grad_meta, GradMeta::Op(_))
+        !matches!(self.grad_meta, GradMeta::Op(_))
     }
 
     /// Marks this tensor as a leaf whose gradient backward computes into [`Tensor::grad`].
@@ -212,7 +238,7 @@ impl Tensor {
                 ),
             });
         }
-        Ok(match self.0.grad_meta {
+        Ok(match self.grad_meta {
             GradMeta::None => self.with_grad_meta(GradMeta::Leaf(Arc::new(Mutex::new(None)))),
             GradMeta::Leaf(_) | GradMeta::SavedLeaf(_) | GradMeta::Op(_) => self,
         })

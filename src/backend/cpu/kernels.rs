@@ -669,6 +669,21 @@ mod tests {
         v.iter().map(|x| x.to_bits()).collect()
     }
 
+    /// [`reduce`] as it goes, and by the walk over runs.
+    fn both_ways(
+        x: &[f32],
+        layout: &Layout,
+        axes: &[usize],
+        init: f32,
+        step: impl Fn(f32, f32) -> f32 + Copy,
+        fold_run: impl Fn(f32, &[f32]) -> f32 + Copy,
+    ) -> (Vec<f32>, Vec<f32>) {
+        (
+            reduce(x, layout, axes, init, step, fold_run).unwrap(),
+            reduce_runs(x, layout, axes, init, step, fold_run).unwrap(),
+        )
+    }
+
     #[test]
     fn reductions_over_leading_or_trailing_axes_match_the_walk_over_runs() {
         let cases: [(&[usize], &[usize]); 9] = [
@@ -689,16 +704,10 @@ mod tests {
                 .iter()
                 .map(|&v| v as f32)
                 .collect();
-            let sum = |f: &dyn Fn(&[f32], &Layout, &[usize]) -> Result<Vec<f32>>| {
-                f(&x, &layout, axes).unwrap()
-            };
-            let fast = sum(&|x, l, a| reduce(x, l, a, 0.0, |p, q| p + q, sum_run));
-            let walk = sum(&|x, l, a| reduce_runs(x, l, a, 0.0, |p, q| p + q, sum_run));
+            let (fast, walk) = both_ways(&x, &layout, axes, 0.0, |p, q| p + q, sum_run);
             assert_eq!(bits(&fast), bits(&walk), "sum of {shape:?} over {axes:?}");
-            let max = |p: f32, q: f32| p.max_nan(q);
             let fold_max = |acc: f32, run: &[f32]| run.iter().fold(acc, |m, &v| m.max_nan(v));
-            let fast = sum(&|x, l, a| reduce(x, l, a, f32::LOWEST, max, fold_max));
-            let walk = sum(&|x, l, a| reduce_runs(x, l, a, f32::LOWEST, max, fold_max));
+            let (fast, walk) = both_ways(&x, &layout, axes, f32::LOWEST, f32::max_nan, fold_max);
             assert_eq!(bits(&fast), bits(&walk), "max of {shape:?} over {axes:?}");
         }
     }
