@@ -168,7 +168,24 @@ pub(crate) fn record(
     inputs: &[&Tensor],
     backward: impl Fn(&Tensor, &[bool]) -> Grads + Send + Sync + 'static,
 ) -> Tensor {
-    record_rule(out, name, inputs, |_| Rule::Plain(Box::new(backward)))
+    record_lazily(out, name, inputs, || backward)
+}
+
+/// [`record`] with a rule made by `make_backward` only when the op is recorded: for the ops that
+/// run most often, whose rules capture something (a shape, a saved input) that costs more to make
+/// than an untracked op's whole bookkeeping.
+pub(crate) fn record_lazily<B>(
+    out: Tensor,
+    name: &'static str,
+    inputs: &[&Tensor],
+    make_backward: impl FnOnce() -> B,
+) -> Tensor
+where
+    B: Fn(&Tensor, &[bool]) -> Grads + Send + Sync + 'static,
+{
+    record_rule(out, name, inputs, |_| {
+        Rule::Plain(Box::new(make_backward()))
+    })
 }
 
 /// Records op `name` with a gradient rule `backward(grad_of_output, output, needs)` that reads
@@ -179,8 +196,21 @@ pub(crate) fn record_with_output(
     inputs: &[&Tensor],
     backward: impl Fn(&Tensor, &Tensor, &[bool]) -> Grads + Send + Sync + 'static,
 ) -> Tensor {
+    record_with_output_lazily(out, name, inputs, || backward)
+}
+
+/// [`record_with_output`] with a rule made only when the op is recorded (see [`record_lazily`]).
+pub(crate) fn record_with_output_lazily<B>(
+    out: Tensor,
+    name: &'static str,
+    inputs: &[&Tensor],
+    make_backward: impl FnOnce() -> B,
+) -> Tensor
+where
+    B: Fn(&Tensor, &Tensor, &[bool]) -> Grads + Send + Sync + 'static,
+{
     record_rule(out, name, inputs, |out| {
-        Rule::WithOutput(out.detach(), Box::new(backward))
+        Rule::WithOutput(out.detach(), Box::new(make_backward()))
     })
 }
 

@@ -1,6 +1,6 @@
 //! Arithmetic: the four operations with numpy broadcasting, and their scalar forms.
 
-use crate::autograd::{grad_if, record, record_with_output};
+use crate::autograd::{grad_if, record, record_lazily, record_with_output_lazily};
 use crate::backend::{Backend, BinaryOp, UnaryOp};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -17,15 +17,17 @@ impl Tensor {
     /// `self + rhs`, broadcasting.
     pub fn add(&self, rhs: &Tensor) -> Result<Tensor> {
         let out = self.binary_forward(BinaryOp::Add, rhs)?;
-        let (ls, rs) = (
-            Dims::from_slice(self.shape()),
-            Dims::from_slice(rhs.shape()),
-        );
-        Ok(record(out, "add", &[self, rhs], move |g, needs| {
-            Ok(vec![
-                grad_if(needs[0], || g.sum_to(&ls))?,
-                grad_if(needs[1], || g.sum_to(&rs))?,
-            ])
+        Ok(record_lazily(out, "add", &[self, rhs], || {
+            let (ls, rs) = (
+                Dims::from_slice(self.shape()),
+                Dims::from_slice(rhs.shape()),
+            );
+            move |g, needs| {
+                Ok(vec![
+                    grad_if(needs[0], || g.sum_to(&ls))?,
+                    grad_if(needs[1], || g.sum_to(&rs))?,
+                ])
+            }
         }))
     }
 
@@ -41,53 +43,56 @@ impl Tensor {
             });
         }
         let out = self.binary_forward(BinaryOp::AddScaled(alpha), rhs)?;
-        let (ls, rs) = (
-            Dims::from_slice(self.shape()),
-            Dims::from_slice(rhs.shape()),
-        );
-        Ok(record(out, "add_scaled", &[self, rhs], move |g, needs| {
-            Ok(vec![
-                grad_if(needs[0], || g.sum_to(&ls))?,
-                grad_if(needs[1], || g.mul_scalar(alpha)?.sum_to(&rs))?,
-            ])
+        Ok(record_lazily(out, "add_scaled", &[self, rhs], || {
+            let (ls, rs) = (
+                Dims::from_slice(self.shape()),
+                Dims::from_slice(rhs.shape()),
+            );
+            move |g, needs| {
+                Ok(vec![
+                    grad_if(needs[0], || g.sum_to(&ls))?,
+                    grad_if(needs[1], || g.mul_scalar(alpha)?.sum_to(&rs))?,
+                ])
+            }
         }))
     }
 
     /// `self - rhs`, broadcasting.
     pub fn sub(&self, rhs: &Tensor) -> Result<Tensor> {
         let out = self.binary_forward(BinaryOp::Sub, rhs)?;
-        let (ls, rs) = (
-            Dims::from_slice(self.shape()),
-            Dims::from_slice(rhs.shape()),
-        );
-        Ok(record(out, "sub", &[self, rhs], move |g, needs| {
-            Ok(vec![
-                grad_if(needs[0], || g.sum_to(&ls))?,
-                grad_if(needs[1], || g.neg()?.sum_to(&rs))?,
-            ])
+        Ok(record_lazily(out, "sub", &[self, rhs], || {
+            let (ls, rs) = (
+                Dims::from_slice(self.shape()),
+                Dims::from_slice(rhs.shape()),
+            );
+            move |g, needs| {
+                Ok(vec![
+                    grad_if(needs[0], || g.sum_to(&ls))?,
+                    grad_if(needs[1], || g.neg()?.sum_to(&rs))?,
+                ])
+            }
         }))
     }
 
     /// `self * rhs` elementwise, broadcasting.
     pub fn mul(&self, rhs: &Tensor) -> Result<Tensor> {
         let out = self.binary_forward(BinaryOp::Mul, rhs)?;
-        let (a, b) = (self.saved(), rhs.saved());
-        Ok(record(out, "mul", &[self, rhs], move |g, needs| {
-            Ok(vec![
-                grad_if(needs[0], || g.mul(&b)?.sum_to(a.shape()))?,
-                grad_if(needs[1], || g.mul(&a)?.sum_to(b.shape()))?,
-            ])
+        Ok(record_lazily(out, "mul", &[self, rhs], || {
+            let (a, b) = (self.saved(), rhs.saved());
+            move |g, needs| {
+                Ok(vec![
+                    grad_if(needs[0], || g.mul(&b)?.sum_to(a.shape()))?,
+                    grad_if(needs[1], || g.mul(&a)?.sum_to(b.shape()))?,
+                ])
+            }
         }))
     }
 
     /// `self / rhs` elementwise, broadcasting. Integer division by zero is an error.
     pub fn div(&self, rhs: &Tensor) -> Result<Tensor> {
         let out = self.binary_forward(BinaryOp::Div, rhs)?;
-        let (ls, b) = (Dims::from_slice(self.shape()), rhs.saved());
-        Ok(record_with_output(
-            out,
-            "div",
-            &[self, rhs],
+        Ok(record_with_output_lazily(out, "div", &[self, rhs], || {
+            let (ls, b) = (Dims::from_slice(self.shape()), rhs.saved());
             move |g, quotient, needs| {
                 let g_over_b = g.div(&b)?;
                 Ok(vec![
@@ -96,8 +101,8 @@ impl Tensor {
                         g_over_b.mul(quotient)?.neg()?.sum_to(b.shape())
                     })?,
                 ])
-            },
-        ))
+            }
+        }))
     }
 
     /// `-self`.

@@ -1,7 +1,7 @@
 //! Elementwise math of one tensor: powers, exponentials and logarithms, trigonometry, sign and
 //! clamp. Every gradient rule is written with ops, so each is differentiable again.
 
-use crate::autograd::{record, record_with_output};
+use crate::autograd::{record, record_with_output, record_with_output_lazily};
 use crate::backend::{Backend, UnaryOp};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -19,13 +19,10 @@ impl Tensor {
         derivative: impl Fn(&Tensor, &Tensor) -> Result<Tensor> + Send + Sync + 'static,
     ) -> Result<Tensor> {
         let out = self.unary_forward(op)?;
-        let x = self.saved();
-        Ok(record_with_output(
-            out,
-            op.name(),
-            &[self],
-            move |g, y, _| Ok(vec![Some(g.mul(&derivative(&x, y)?)?)]),
-        ))
+        Ok(record_with_output_lazily(out, op.name(), &[self], || {
+            let x = self.saved();
+            move |g, y, _| Ok(vec![Some(g.mul(&derivative(&x, y)?)?)])
+        }))
     }
 
     /// `self ^ exponent` elementwise.
