@@ -297,14 +297,13 @@ impl Tensor {
 
     /// `Err(DeviceMismatch)` unless `other` lives on this tensor's device.
     pub(crate) fn same_device(&self, op: &'static str, other: &Tensor) -> Result<()> {
-        let (lhs, rhs) = (self.device(), other.device());
-        if lhs == rhs {
+        if self.storage().same_device(other.storage()) {
             Ok(())
         } else {
             Err(Error::DeviceMismatch {
                 op,
-                lhs: lhs.kind(),
-                rhs: rhs.kind(),
+                lhs: self.device().kind(),
+                rhs: other.device().kind(),
             })
         }
     }

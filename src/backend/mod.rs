@@ -280,6 +280,15 @@ fn mixed() -> Error {
 }
 
 impl Storage {
+    /// True when `other` lives on this storage's device (without making a `Device` handle).
+    pub fn same_device(&self, other: &Storage) -> bool {
+        match (self, other) {
+            (Storage::Cpu(_), Storage::Cpu(_)) => true,
+            (Storage::Gpu(a), Storage::Gpu(b)) => Arc::ptr_eq(a.context(), b.context()),
+            _ => false,
+        }
+    }
+
     pub fn device(&self) -> Device {
         match self {
             Storage::Cpu(_) => Device::Cpu,
