@@ -197,3 +197,34 @@ fn to_dtype_keeps_the_graph_between_floats_detaches_integers_and_refuses_complex
     );
     assert!(x.detach().to_dtype(DType::C64).is_ok());
 }
+
+#[test]
+fn relu_passes_the_gradient_where_the_input_is_positive_or_nan_as_pytorch_does() {
+    // PyTorch's threshold_backward: 0 where x <= 0, even for an infinite or NaN gradient there;
+    // the gradient itself elsewhere, NaN inputs included.
+    let mut x = vec![-2.0, -0.0, 0.0, 1.5, f32::NAN, 3.0, -1e-30, f32::INFINITY];
+    let mut g = vec![f32::INFINITY, 1.0, f32::NAN, 3.0, 4.0, f32::NAN, -5.0, 0.5];
+    x.extend(values(&randn(&[24], 41)).iter().map(|&v| v as f32));
+    g.extend(values(&randn(&[24], 42)).iter().map(|&v| v as f32));
+    let expected: Vec<f64> = (x.iter().zip(&g))
+        .map(|(&x, &g)| if x <= 0.0 { 0.0 } else { f64::from(g) })
+        .collect();
+    for device in [Some(cpu()), common::gpu_or_skip()].into_iter().flatten() {
+        let xt = Tensor::from_slice(&x, &[x.len()], &device)
+            .unwrap()
+            .requires_grad()
+            .unwrap();
+        let gt = Tensor::from_slice(&g, &[g.len()], &device).unwrap();
+        xt.relu().unwrap().backward_with(Some(&gt), false).unwrap();
+        let got = values(&xt.grad().unwrap());
+        for (i, (&got, &want)) in got.iter().zip(&expected).enumerate() {
+            assert!(
+                got == want || (got.is_nan() && want.is_nan()),
+                "{:?}: element {i} (x {}, g {}): {got}, expected {want}",
+                device.kind(),
+                x[i],
+                g[i]
+            );
+        }
+    }
+}

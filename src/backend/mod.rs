@@ -83,6 +83,8 @@ pub(crate) enum BinaryOp {
     Maximum,
     /// The smaller of the two, NaN winning.
     Minimum,
+    /// `x`, or 0 where `y <= 0` (PyTorch's `threshold_backward` at 0: a NaN `y` keeps `x`).
+    MaskNonPositive,
 }
 
 /// Elementwise comparisons; the result is a bool tensor.
@@ -241,6 +243,14 @@ impl UnaryOp {
 }
 
 impl BinaryOp {
+    /// True for the ops that compare their operands, which complex numbers cannot.
+    pub(crate) fn needs_order(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Maximum | BinaryOp::Minimum | BinaryOp::MaskNonPositive
+        )
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             BinaryOp::Add => "add",
@@ -250,6 +260,7 @@ impl BinaryOp {
             BinaryOp::Div => "div",
             BinaryOp::Maximum => "maximum",
             BinaryOp::Minimum => "minimum",
+            BinaryOp::MaskNonPositive => "mask_non_positive",
         }
     }
 }

@@ -113,27 +113,31 @@ pub(super) fn arith<T: Arith>(
         BinaryOp::Sub => map2(a, la, b, lb, T::sub),
         BinaryOp::Mul => map2(a, la, b, lb, T::mul),
         BinaryOp::Div => map2(a, la, b, lb, T::div),
-        BinaryOp::Maximum | BinaryOp::Minimum => Err(Error::Internal(format!(
-            "{} reached the arithmetic kernel",
-            op.name()
-        ))),
+        BinaryOp::Maximum | BinaryOp::Minimum | BinaryOp::MaskNonPositive => Err(Error::Internal(
+            format!("{} reached the arithmetic kernel", op.name()),
+        )),
     }
 }
 
-/// The elementwise larger (`Maximum`) or smaller (`Minimum`) of two views of one shape, NaN
-/// winning as in PyTorch.
-pub(super) fn extremum<T: Ordered>(
+/// The binary ops that compare (see [`BinaryOp::needs_order`]) on two views of one shape: the
+/// elementwise larger (`Maximum`) or smaller (`Minimum`), NaN winning as in PyTorch, and
+/// `MaskNonPositive`.
+pub(super) fn ordered_binary<T: Ordered>(
     op: BinaryOp,
     a: &[T],
     la: &Layout,
     b: &[T],
     lb: &Layout,
 ) -> Result<Vec<T>> {
+    let zero = T::from_f64(0.0);
     match op {
         BinaryOp::Maximum => map2(a, la, b, lb, T::max_nan),
         BinaryOp::Minimum => map2(a, la, b, lb, T::min_nan),
+        BinaryOp::MaskNonPositive => {
+            map2(a, la, b, lb, move |x, y| if y <= zero { zero } else { x })
+        }
         _ => Err(Error::Internal(format!(
-            "{} reached the extremum kernel",
+            "{} reached the ordered kernel",
             op.name()
         ))),
     }

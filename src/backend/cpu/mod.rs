@@ -265,9 +265,9 @@ impl Backend for CpuStorage {
                 let wide_rhs = rhs.to_dtype(rhs_layout, DType::F32)?;
                 self.via_f32(layout, |s, l| s.binary(op, l, &wide_rhs, l))
             }
-            _ if matches!(op, BinaryOp::Maximum | BinaryOp::Minimum) => {
+            _ if op.needs_order() => {
                 match_pair!((self, rhs), [F32, F64, I32, I64, U8, I8, I16, U16, U32, U64, Bool], (a, b) =>
-                    Ok(Scalar::wrap(kernels::extremum(op, a, layout, b, rhs_layout)?)),
+                    Ok(Scalar::wrap(kernels::ordered_binary(op, a, layout, b, rhs_layout)?)),
                     _ => Err(unsupported(op.name(), self.dtype(), "complex numbers have no order")))
             }
             _ => {

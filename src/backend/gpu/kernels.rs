@@ -192,6 +192,15 @@ pub(crate) fn binary_expr(op: BinaryOp, dtype: DType) -> Result<Expr> {
         BinaryOp::Div => "/",
         // NaN wins (!(v == v) is NaN's test: naga compiles != to an ordered comparison, false
         // for NaN); WGSL's max and min leave NaN open.
+        BinaryOp::MaskNonPositive => {
+            return match dtype {
+                DType::F32 | DType::F16 | DType::F64 => {
+                    let zero = format!("{}(0.0)", wgsl_type(dtype)?);
+                    Ok(Expr::plain(format!("select(x, {zero}, y <= {zero})")))
+                }
+                other => Err(unsupported(op.name(), other)),
+            };
+        }
         BinaryOp::Maximum | BinaryOp::Minimum => {
             let beats = if op == BinaryOp::Maximum { ">" } else { "<" };
             let text = match dtype {

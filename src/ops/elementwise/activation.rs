@@ -2,8 +2,8 @@
 //! forward, with its own derivative written with ops), so every activation is differentiable
 //! twice and more; the piecewise-linear ones have PyTorch's zero second derivative.
 
-use crate::autograd::record;
-use crate::backend::UnaryOp;
+use crate::autograd::{grad_if, record, record_lazily};
+use crate::backend::{BinaryOp, UnaryOp};
 use crate::error::Result;
 use crate::tensor::Tensor;
 
@@ -20,7 +20,29 @@ impl Tensor {
 
     /// `max(x, 0)` (its gradient at 0 is 0, as in PyTorch; its second derivative is 0).
     pub fn relu(&self) -> Result<Tensor> {
-        self.unary_with(UnaryOp::Relu, |x, _| x.unary_forward(UnaryOp::Step))
+        let out = self.unary_forward(UnaryOp::Relu)?;
+        Ok(record_lazily(out, "relu", &[self], || {
+            let x = self.saved();
+            move |g, _| Ok(vec![Some(g.mask_non_positive(&x)?)])
+        }))
+    }
+
+    /// This tensor, with 0 where `mask <= 0`: relu's gradient in one pass, `g` kept where the
+    /// input was positive (or NaN, as PyTorch's `threshold_backward` keeps it). `mask` only
+    /// selects: its gradient is zero, as in PyTorch.
+    fn mask_non_positive(&self, mask: &Tensor) -> Result<Tensor> {
+        let out = self.binary_forward(BinaryOp::MaskNonPositive, mask)?;
+        Ok(record_lazily(out, "relu backward", &[self, mask], || {
+            let mask = mask.detach();
+            move |g, needs| {
+                Ok(vec![
+                    grad_if(needs[0], || g.mask_non_positive(&mask))?,
+                    grad_if(needs[1], || {
+                        Tensor::zeros(mask.shape(), g.dtype(), &g.device())
+                    })?,
+                ])
+            }
+        }))
     }
 
     /// `x` where positive, else `slope * x` (PyTorch's `leaky_relu` with `negative_slope`).
