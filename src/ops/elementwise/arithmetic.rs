@@ -14,10 +14,17 @@ impl Tensor {
         })
     }
 
-    /// `self + rhs`, broadcasting.
-    pub fn add(&self, rhs: &Tensor) -> Result<Tensor> {
-        let out = self.binary_forward(BinaryOp::Add, rhs)?;
-        Ok(record_lazily(out, "add", &[self, rhs], || {
+    /// Records `out`, the result of op `name` linear in each operand (add, sub, add_scaled):
+    /// `self`'s gradient is `g` and `rhs`'s is `rhs_grad(g)`, each summed back to its operand's
+    /// shape.
+    fn record_linear(
+        &self,
+        out: Tensor,
+        name: &'static str,
+        rhs: &Tensor,
+        rhs_grad: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
+    ) -> Tensor {
+        record_lazily(out, name, &[self, rhs], || {
             let (ls, rs) = (
                 Dims::from_slice(self.shape()),
                 Dims::from_slice(rhs.shape()),
@@ -25,10 +32,16 @@ impl Tensor {
             move |g, needs| {
                 Ok(vec![
                     grad_if(needs[0], || g.sum_to(&ls))?,
-                    grad_if(needs[1], || g.sum_to(&rs))?,
+                    grad_if(needs[1], || rhs_grad(g)?.sum_to(&rs))?,
                 ])
             }
-        }))
+        })
+    }
+
+    /// `self + rhs`, broadcasting.
+    pub fn add(&self, rhs: &Tensor) -> Result<Tensor> {
+        let out = self.binary_forward(BinaryOp::Add, rhs)?;
+        Ok(self.record_linear(out, "add", rhs, |g| Ok(g.clone())))
     }
 
     /// `self + alpha * rhs`, broadcasting, in one pass (PyTorch's `torch.add(x, y, alpha=a)`):
@@ -43,35 +56,13 @@ impl Tensor {
             });
         }
         let out = self.binary_forward(BinaryOp::AddScaled(alpha), rhs)?;
-        Ok(record_lazily(out, "add_scaled", &[self, rhs], || {
-            let (ls, rs) = (
-                Dims::from_slice(self.shape()),
-                Dims::from_slice(rhs.shape()),
-            );
-            move |g, needs| {
-                Ok(vec![
-                    grad_if(needs[0], || g.sum_to(&ls))?,
-                    grad_if(needs[1], || g.mul_scalar(alpha)?.sum_to(&rs))?,
-                ])
-            }
-        }))
+        Ok(self.record_linear(out, "add_scaled", rhs, move |g| g.mul_scalar(alpha)))
     }
 
     /// `self - rhs`, broadcasting.
     pub fn sub(&self, rhs: &Tensor) -> Result<Tensor> {
         let out = self.binary_forward(BinaryOp::Sub, rhs)?;
-        Ok(record_lazily(out, "sub", &[self, rhs], || {
-            let (ls, rs) = (
-                Dims::from_slice(self.shape()),
-                Dims::from_slice(rhs.shape()),
-            );
-            move |g, needs| {
-                Ok(vec![
-                    grad_if(needs[0], || g.sum_to(&ls))?,
-                    grad_if(needs[1], || g.neg()?.sum_to(&rs))?,
-                ])
-            }
-        }))
+        Ok(self.record_linear(out, "sub", rhs, Tensor::neg))
     }
 
     /// `self * rhs` elementwise, broadcasting.
