@@ -690,19 +690,25 @@ mod tests {
 
     #[test]
     fn reductions_over_leading_or_trailing_axes_match_the_walk_over_runs() {
-        let cases: [(&[usize], &[usize]); 9] = [
-            (&[256, 64], &[0]),
-            (&[256, 3], &[1]),
-            (&[256, 3], &[0, 1]),
-            (&[4, 1, 33, 5], &[0, 2]),
-            (&[4, 33, 1, 5], &[1, 3]),
-            (&[7, 1, 9], &[1, 2]),
-            (&[2, 3, 4], &[1]),
-            (&[0, 5], &[0]),
-            (&[5, 0], &[1]),
+        // (shape, axes, seen as a matrix)
+        let cases: [(&[usize], &[usize], bool); 9] = [
+            (&[256, 64], &[0], true),
+            (&[256, 3], &[1], true),
+            (&[256, 3], &[0, 1], true),
+            (&[4, 1, 33, 5], &[0, 2], true),
+            (&[4, 33, 1, 5], &[1, 3], true),
+            (&[7, 1, 9], &[1, 2], true),
+            (&[2, 3, 4], &[1], false),
+            (&[0, 5], &[0], false),
+            (&[5, 0], &[1], false),
         ];
-        for (seed, (shape, axes)) in cases.into_iter().enumerate() {
+        for (seed, (shape, axes, matrix)) in cases.into_iter().enumerate() {
             let layout = Layout::contiguous(shape);
+            assert_eq!(
+                Matrix::of(&layout, axes).is_some(),
+                matrix,
+                "{shape:?} over {axes:?}"
+            );
             let x: Vec<f32> = crate::random::normal(layout.numel(), seed as u64)
                 .unwrap()
                 .iter()
